@@ -1,0 +1,123 @@
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialTestRequest,
+	ICredentialType,
+	IHttpRequestOptions,
+	Icon,
+	INodeProperties,
+} from 'n8n-workflow';
+
+export const DEFAULT_BODY_TEMPLATE = `{
+  "to": "{{to}}",
+  "type": "{{messageType}}",
+  "text": "{{text}}",
+  "message": {{message}},
+  "statusUrl": "{{statusUrl}}"
+}`;
+
+function parseHeaders(raw: unknown): Record<string, string> {
+	if (raw === undefined || raw === null || raw === '') return {};
+	const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+		throw new Error('Headers must be a JSON object of header names and values');
+	}
+	const headers: Record<string, string> = {};
+	for (const [name, headerValue] of Object.entries(value as Record<string, unknown>)) {
+		headers[name] = String(headerValue);
+	}
+	return headers;
+}
+
+/**
+ * Any WhatsApp gateway that accepts an outbound HTTP call. n8n applies the headers and,
+ * when an Auth Token is set, `Authorization: Bearer <token>` to every request made with it.
+ */
+export class WhatsAppWebhookApi implements ICredentialType {
+	name = 'whatsAppWebhookApi';
+
+	displayName = 'WhatsApp Webhook Gateway (WhatsApp Providers) API';
+
+	icon: Icon = { light: 'file:../icons/webhook.svg', dark: 'file:../icons/webhook.dark.svg' };
+
+	documentationUrl = 'https://github.com/n8n-nodes-whatsapp-providers/n8n-nodes-whatsapp-providers#webhook-gateway';
+
+	properties: INodeProperties[] = [
+		{
+			displayName: 'URL',
+			name: 'url',
+			type: 'string',
+			default: '',
+			required: true,
+			placeholder: 'e.g. https://gateway.example.com/whatsapp/send',
+			description: "The gateway's send endpoint",
+		},
+		{
+			displayName: 'Method',
+			name: 'method',
+			type: 'options',
+			options: [
+				{ name: 'POST', value: 'POST' },
+				{ name: 'PUT', value: 'PUT' },
+				{ name: 'PATCH', value: 'PATCH' },
+			],
+			default: 'POST',
+		},
+		{
+			displayName: 'Headers',
+			name: 'headers',
+			type: 'json',
+			default: '{}',
+			placeholder: 'e.g. {"X-Api-Key": "…"}',
+			description:
+				'Extra headers sent with every request, as a JSON object of header names and values',
+		},
+		{
+			displayName: 'Auth Token',
+			name: 'authToken',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'Optional. Sent as "Authorization: Bearer &lt;token&gt;"; the WhatsApp trigger also requires it on inbound calls from the gateway.',
+		},
+		{
+			displayName: 'Body Template',
+			name: 'bodyTemplate',
+			type: 'json',
+			default: DEFAULT_BODY_TEMPLATE,
+			description:
+				'JSON body sent to the gateway. Placeholders: {{to}}, {{messageType}}, {{text}}, {{mediaUrl}}, {{mediaType}}, {{mediaBase64}}, {{mimeType}}, {{fileName}}, {{caption}}, {{templateName}}, {{templateLanguage}}, {{templateVariables}}, {{replyTo}}, {{statusUrl}}, {{message}}. A placeholder that is a whole JSON value (e.g. {{message}}) inserts an object; inside a string it inserts text. Values are always escaped.',
+		},
+		{
+			displayName: 'Status URL',
+			name: 'statusUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'e.g. https://n8n.example.com/webhook/…/whatsapp',
+			description:
+				"Optional. Where the gateway should post delivery statuses (usually the WhatsApp trigger's production URL); available as {{statusUrl}}.",
+		},
+	];
+
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
+		const headers: Record<string, string> = {
+			...parseHeaders(credentials.headers),
+			...((requestOptions.headers as Record<string, string> | undefined) ?? {}),
+		};
+		const token = typeof credentials.authToken === 'string' ? credentials.authToken : '';
+		if (token) headers.Authorization = `Bearer ${token}`;
+		return { ...requestOptions, headers };
+	}
+
+	// A gateway has no standard "who am I" endpoint: HEAD asks for nothing to be sent and
+	// still proves that the URL answers and accepts the credentials.
+	test: ICredentialTestRequest = {
+		request: {
+			url: '={{$credentials.url}}',
+			method: 'HEAD',
+		},
+	};
+}

@@ -1,0 +1,86 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { DEFAULT_RETRY_POLICY, RateLimiter, runPool, systemClock, withRetries, type Clock, type RetryPolicy } from './pacing';
+
+export interface ItemLoopOptions {
+	concurrency: number;
+	/** Messages per second for everything this loop sends (0 = no limit). */
+	ratePerSecond: number;
+	retry: RetryPolicy;
+	clock?: Clock;
+}
+
+export const SEQUENTIAL: ItemLoopOptions = { concurrency: 1, ratePerSecond: 0, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } };
+
+/** Safe fields of a node error for an error item: never the request, never headers. */
+function errorJson(error: unknown, itemIndex: number, retries: number): IDataObject {
+	const err = error as { message?: string; description?: string | null; httpCode?: string | null; context?: IDataObject };
+	const context = err.context ?? {};
+	const json: IDataObject = { error: err.message ?? String(error), itemIndex };
+	if (err.description) json.description = err.description;
+	if (err.httpCode) json.httpCode = err.httpCode;
+	for (const key of ['provider', 'providerCode', 'fbtrace_id', 'errorSubcode', 'moreInfo', 'to']) {
+		if (context[key] !== undefined) json[key] = context[key];
+	}
+	if ((context.failure as IDataObject | undefined)?.deliveryUnknown) json.deliveryUnknown = true;
+	if (retries > 0) json.retries = retries;
+	return json;
+}
+
+/**
+ * The one item loop: every item gives exactly one output item paired with its input, in input
+ * order; retries happen per item, never by re-running the node; continueOnFail turns a failure
+ * into an error item; otherwise the first failure (by item index) stops the node with its index.
+ */
+export async function runItems(
+	context: IExecuteFunctions,
+	handle: (itemIndex: number) => Promise<IDataObject>,
+	options: ItemLoopOptions = SEQUENTIAL,
+): Promise<INodeExecutionData[][]> {
+	const count = context.getInputData().length;
+	const clock = options.clock ?? systemClock;
+	const limiter = new RateLimiter(options.ratePerSecond, clock);
+	const continueOnFail = context.continueOnFail();
+	let stop = false;
+
+	const outcomes = await runPool(
+		count,
+		options.concurrency,
+		async (itemIndex) => {
+			const outcome = await withRetries(() => handle(itemIndex), options.retry, limiter, clock);
+			if (outcome.error !== undefined && !continueOnFail) stop = true;
+			return { itemIndex, ...outcome };
+		},
+		() => stop,
+	);
+
+	const output: INodeExecutionData[] = [];
+	for (const outcome of outcomes) {
+		if (!outcome) continue; // not started because an earlier item failed the node
+		const { itemIndex } = outcome;
+		if (outcome.error !== undefined) {
+			if (!continueOnFail) {
+				const error = outcome.error as { context?: IDataObject };
+				if (error instanceof NodeOperationError || (error && typeof error === 'object' && 'context' in error)) {
+					(error.context as IDataObject).itemIndex = itemIndex;
+					throw error;
+				}
+				throw new NodeOperationError(context.getNode(), String(outcome.error), { itemIndex });
+			}
+			output.push(
+				...context.helpers.constructExecutionMetaData(
+					context.helpers.returnJsonArray(errorJson(outcome.error, itemIndex, outcome.retries)),
+					{ itemData: { item: itemIndex } },
+				),
+			);
+			continue;
+		}
+		output.push(
+			...context.helpers.constructExecutionMetaData(context.helpers.returnJsonArray(outcome.value as IDataObject), {
+				itemData: { item: itemIndex },
+			}),
+		);
+	}
+	return [output];
+}

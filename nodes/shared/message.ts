@@ -1,0 +1,119 @@
+/**
+ * The provider-neutral message: what the Send WhatsApp node reads from its parameters and
+ * every provider module turns into its own request. Nothing here knows about a provider.
+ */
+export type MediaType = 'image' | 'video' | 'audio' | 'document' | 'sticker';
+
+export interface BinaryFile {
+	data: Buffer;
+	mimeType: string;
+	fileName?: string;
+}
+
+export interface MediaContent {
+	type: MediaType;
+	/** Exactly one source: a public URL, a media ID uploaded before (Meta), or a binary file. */
+	url?: string;
+	id?: string;
+	binary?: BinaryFile;
+	caption?: string;
+	fileName?: string;
+}
+
+export type TemplateHeader =
+	| { type: 'text'; text: string }
+	| { type: 'image' | 'video' | 'document'; url?: string; id?: string; fileName?: string }
+	| { type: 'location'; latitude: number; longitude: number; name?: string; address?: string };
+
+export type TemplateBodyParameter =
+	| { type: 'text'; text: string; name?: string }
+	| { type: 'currency'; fallback: string; code: string; amount1000: number; name?: string }
+	| { type: 'date_time'; fallback: string; name?: string };
+
+export type TemplateButton =
+	| { type: 'quick_reply'; index: number; payload: string }
+	| { type: 'url'; index: number; text: string }
+	| { type: 'copy_code'; index: number; couponCode: string }
+	| { type: 'flow'; index: number; flowToken?: string; flowActionData?: Record<string, unknown> };
+
+export interface TemplateContent {
+	/** Meta and webhook gateways: the template's name and language. */
+	name?: string;
+	language?: string;
+	header?: TemplateHeader;
+	body?: TemplateBodyParameter[];
+	buttons?: TemplateButton[];
+	/** Twilio: the Content SID (HX…) of a Content API template. */
+	contentSid?: string;
+	/** Twilio and webhook gateways: named variables ({"1": "Ana"}). */
+	variables?: Record<string, string>;
+}
+
+export interface InteractiveContent {
+	type: 'button' | 'list';
+	header?: string;
+	body: string;
+	footer?: string;
+	buttons?: Array<{ id: string; title: string }>;
+	list?: {
+		button: string;
+		sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+	};
+}
+
+export interface LocationContent {
+	latitude: number;
+	longitude: number;
+	name?: string;
+	address?: string;
+}
+
+export interface ContactContent {
+	formattedName: string;
+	firstName?: string;
+	lastName?: string;
+	phone?: string;
+	phoneType?: string;
+	email?: string;
+	organization?: string;
+	url?: string;
+}
+
+export type OutboundMessage = {
+	/** `+<digits>` (normalised E.164). */
+	to: string;
+	/** The message ID this one replies to (WhatsApp "context"). */
+	replyTo?: string;
+	options: SendOptions;
+} & (
+	| { type: 'text'; text: { body: string; previewUrl?: boolean } }
+	| { type: 'media'; media: MediaContent }
+	| { type: 'template'; template: TemplateContent }
+	| { type: 'interactive'; interactive: InteractiveContent }
+	| { type: 'location'; location: LocationContent }
+	| { type: 'contacts'; contacts: ContactContent[] }
+	| { type: 'reaction'; reaction: { messageId: string; emoji: string } }
+	| { type: 'markRead'; markRead: { messageId: string; typingIndicator?: boolean } }
+);
+
+export type MessageType = OutboundMessage['type'];
+
+export interface SendOptions {
+	/** Twilio: StatusCallback; webhook gateways: overrides the connection's Status URL. */
+	statusCallbackUrl?: string;
+	/** Meta: individual (default) or group. */
+	recipientType?: 'individual' | 'group';
+	/** Meta: biz_opaque_callback_data, echoed back in status webhooks. */
+	trackingData?: string;
+	/** Twilio: ValidityPeriod in seconds. */
+	validityPeriod?: number;
+}
+
+/** What every provider returns for one sent message; the node's output item. */
+export interface SendResult {
+	provider: string;
+	messageId: string;
+	to: string;
+	status: string;
+	raw: unknown;
+}

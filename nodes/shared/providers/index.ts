@@ -1,0 +1,13 @@
+import { metaCloud } from './metaCloud';
+import { twilio } from './twilio';
+import type { WhatsAppProvider } from './types';
+import { webhook } from './webhook';
+
+/** Every provider, keyed by its credential type (the value of the nodes' Provider option). */
+export const PROVIDERS: readonly WhatsAppProvider[] = [twilio, metaCloud, webhook];
+
+export function providerFor(credentialType: string): WhatsAppProvider | undefined {
+	return PROVIDERS.find((provider) => provider.credentialType === credentialType);
+}
+
+export type { WhatsAppProvider, SendContext, ProviderId } from './types';

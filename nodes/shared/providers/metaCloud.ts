@@ -1,0 +1,413 @@
+import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
+
+import { inputError, providerApiError } from '../errors';
+import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
+import { toDigits } from '../phone';
+import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
+import type { SendContext, WhatsAppProvider } from './types';
+
+const PROVIDER = 'Meta Cloud API';
+export const DEFAULT_GRAPH_VERSION = 'v23.0';
+
+export interface MetaCredentials {
+	accessToken: string;
+	phoneNumberId: string;
+	wabaId: string;
+	appSecret: string;
+	verifyToken: string;
+	graphApiVersion: string;
+	baseUrl: string;
+}
+
+export function metaCredentials(raw: ICredentialDataDecryptedObject): MetaCredentials {
+	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+	return {
+		accessToken: text(raw.accessToken),
+		phoneNumberId: text(raw.phoneNumberId),
+		wabaId: text(raw.wabaId),
+		appSecret: text(raw.appSecret),
+		verifyToken: text(raw.verifyToken),
+		graphApiVersion: text(raw.graphApiVersion) || DEFAULT_GRAPH_VERSION,
+		baseUrl: (text(raw.baseUrl) || 'https://graph.facebook.com').replace(/\/+$/, ''),
+	};
+}
+
+/** `https://graph.facebook.com/v23.0` (or the connection's override). */
+export function graphUrl(credentials: MetaCredentials, path: string): string {
+	return `${credentials.baseUrl}/${credentials.graphApiVersion}/${path.replace(/^\/+/, '')}`;
+}
+
+function mediaObject(source: { id?: string; url?: string }): IDataObject {
+	return source.id ? { id: source.id } : { link: source.url };
+}
+
+function templateComponents(template: TemplateContent): IDataObject[] {
+	const components: IDataObject[] = [];
+	const { header } = template;
+	if (header) {
+		let parameter: IDataObject;
+		if (header.type === 'text') parameter = { type: 'text', text: header.text };
+		else if (header.type === 'location') {
+			parameter = {
+				type: 'location',
+				location: {
+					latitude: header.latitude,
+					longitude: header.longitude,
+					...(header.name ? { name: header.name } : {}),
+					...(header.address ? { address: header.address } : {}),
+				},
+			};
+		} else {
+			parameter = {
+				type: header.type,
+				[header.type]: {
+					...mediaObject(header),
+					...(header.type === 'document' && header.fileName ? { filename: header.fileName } : {}),
+				},
+			};
+		}
+		components.push({ type: 'header', parameters: [parameter] });
+	}
+	if (template.body && template.body.length > 0) {
+		components.push({
+			type: 'body',
+			parameters: template.body.map((parameter) => {
+				const named = parameter.name ? { parameter_name: parameter.name } : {};
+				switch (parameter.type) {
+					case 'text':
+						return { type: 'text', text: parameter.text, ...named };
+					case 'currency':
+						return {
+							type: 'currency',
+							currency: { fallback_value: parameter.fallback, code: parameter.code, amount_1000: parameter.amount1000 },
+							...named,
+						};
+					case 'date_time':
+						return { type: 'date_time', date_time: { fallback_value: parameter.fallback }, ...named };
+				}
+			}),
+		});
+	}
+	for (const button of template.buttons ?? []) {
+		let parameter: IDataObject;
+		switch (button.type) {
+			case 'quick_reply':
+				parameter = { type: 'payload', payload: button.payload };
+				break;
+			case 'url':
+				parameter = { type: 'text', text: button.text };
+				break;
+			case 'copy_code':
+				parameter = { type: 'coupon_code', coupon_code: button.couponCode };
+				break;
+			case 'flow':
+				parameter = {
+					type: 'action',
+					action: {
+						...(button.flowToken ? { flow_token: button.flowToken } : {}),
+						...(button.flowActionData ? { flow_action_data: button.flowActionData } : {}),
+					},
+				};
+				break;
+		}
+		components.push({ type: 'button', sub_type: button.type, index: String(button.index), parameters: [parameter] });
+	}
+	return components;
+}
+
+/** The JSON body of `POST /{Phone-Number-ID}/messages` (see the `Message` schema of the v23.0 spec). */
+export function buildMetaMessageBody(
+	node: INode,
+	itemIndex: number,
+	message: OutboundMessage,
+	uploadedMediaId?: string,
+): IDataObject {
+	if (message.type === 'markRead') {
+		return {
+			messaging_product: 'whatsapp',
+			status: 'read',
+			message_id: message.markRead.messageId,
+			...(message.markRead.typingIndicator ? { typing_indicator: { type: 'text' } } : {}),
+		};
+	}
+	const body: IDataObject = {
+		messaging_product: 'whatsapp',
+		recipient_type: message.options.recipientType ?? 'individual',
+		to: toDigits(message.to),
+	};
+	if (message.replyTo) body.context = { message_id: message.replyTo };
+	if (message.options.trackingData) body.biz_opaque_callback_data = message.options.trackingData;
+	switch (message.type) {
+		case 'text':
+			body.type = 'text';
+			body.text = { body: message.text.body, ...(message.text.previewUrl ? { preview_url: true } : {}) };
+			break;
+		case 'media': {
+			const { media } = message;
+			const source: { id?: string; url?: string } = uploadedMediaId ? { id: uploadedMediaId } : media;
+			if (!source.id && !source.url) {
+				throw inputError(node, itemIndex, `No media to send (item ${itemIndex})`, 'Set a Media URL, a Media ID, or a binary property that holds the file.');
+			}
+			const object: IDataObject = mediaObject(source);
+			if (media.caption && media.type !== 'audio' && media.type !== 'sticker') object.caption = media.caption;
+			if (media.type === 'document' && (media.fileName ?? media.binary?.fileName)) {
+				object.filename = media.fileName ?? media.binary?.fileName;
+			}
+			body.type = media.type;
+			body[media.type] = object;
+			break;
+		}
+		case 'template': {
+			const { template } = message;
+			if (!template.name) {
+				throw inputError(node, itemIndex, `Template name is empty (item ${itemIndex})`, 'Enter the name of an approved template (WhatsApp Manager → Message templates).');
+			}
+			const components = templateComponents(template);
+			body.type = 'template';
+			body.template = {
+				name: template.name,
+				language: { code: template.language || 'en_US', policy: 'deterministic' },
+				...(components.length > 0 ? { components } : {}),
+			};
+			break;
+		}
+		case 'interactive': {
+			const { interactive } = message;
+			const content: IDataObject = { type: interactive.type, body: { text: interactive.body } };
+			if (interactive.header) content.header = { type: 'text', text: interactive.header };
+			if (interactive.footer) content.footer = { text: interactive.footer };
+			if (interactive.type === 'button') {
+				const buttons = interactive.buttons ?? [];
+				if (buttons.length < 1 || buttons.length > 3) {
+					throw inputError(node, itemIndex, `Reply buttons need 1 to 3 buttons, got ${buttons.length} (item ${itemIndex})`, 'WhatsApp shows at most three reply buttons; use a list for more choices.');
+				}
+				content.action = { buttons: buttons.map((button) => ({ type: 'reply', reply: { id: button.id, title: button.title } })) };
+			} else {
+				const list = interactive.list;
+				const rows = list?.sections.reduce((count, section) => count + section.rows.length, 0) ?? 0;
+				if (!list || rows < 1 || rows > 10) {
+					throw inputError(node, itemIndex, `A list needs 1 to 10 rows, got ${rows} (item ${itemIndex})`, 'WhatsApp lists hold at most 10 rows across all sections.');
+				}
+				content.action = {
+					button: list.button,
+					sections: list.sections.map((section) => ({
+						...(section.title ? { title: section.title } : {}),
+						rows: section.rows.map((row) => ({ id: row.id, title: row.title, ...(row.description ? { description: row.description } : {}) })),
+					})),
+				};
+			}
+			body.type = 'interactive';
+			body.interactive = content;
+			break;
+		}
+		case 'location':
+			body.type = 'location';
+			body.location = {
+				latitude: message.location.latitude,
+				longitude: message.location.longitude,
+				...(message.location.name ? { name: message.location.name } : {}),
+				...(message.location.address ? { address: message.location.address } : {}),
+			};
+			break;
+		case 'contacts':
+			body.type = 'contacts';
+			body.contacts = message.contacts.map((contact) => ({
+				name: {
+					formatted_name: contact.formattedName,
+					...(contact.firstName ? { first_name: contact.firstName } : {}),
+					...(contact.lastName ? { last_name: contact.lastName } : {}),
+				},
+				...(contact.phone ? { phones: [{ phone: contact.phone, type: contact.phoneType || 'CELL' }] } : {}),
+				...(contact.email ? { emails: [{ email: contact.email, type: 'WORK' }] } : {}),
+				...(contact.organization ? { org: { company: contact.organization } } : {}),
+				...(contact.url ? { urls: [{ url: contact.url, type: 'WORK' }] } : {}),
+			}));
+			break;
+		case 'reaction':
+			body.type = 'reaction';
+			body.reaction = { message_id: message.reaction.messageId, emoji: message.reaction.emoji };
+			break;
+	}
+	return body;
+}
+
+/** A multipart/form-data body built by hand: exact bytes, no dependency, works with any transport. */
+export function multipartBody(
+	fields: Record<string, string>,
+	file: { field: string; data: Buffer; fileName: string; mimeType: string },
+	boundary: string,
+): Buffer {
+	const parts: Buffer[] = [];
+	const quote = (value: string) => value.replace(/["\r\n\\]/g, '_');
+	for (const [name, value] of Object.entries(fields)) {
+		parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quote(name)}"\r\n\r\n${value}\r\n`));
+	}
+	parts.push(
+		Buffer.from(
+			`--${boundary}\r\nContent-Disposition: form-data; name="${quote(file.field)}"; filename="${quote(file.fileName)}"\r\nContent-Type: ${file.mimeType}\r\n\r\n`,
+		),
+	);
+	parts.push(file.data, Buffer.from(`\r\n--${boundary}--\r\n`));
+	return Buffer.concat(parts);
+}
+
+export function buildMetaUploadRequest(credentials: MetaCredentials, file: BinaryFile): IHttpRequestOptions {
+	const boundary = `----n8nWhatsAppProviders${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`;
+	return {
+		method: 'POST',
+		url: graphUrl(credentials, `${encodeURIComponent(credentials.phoneNumberId)}/media`),
+		headers: { 'Content-Type': `multipart/form-data; boundary=${boundary}`, Accept: 'application/json' },
+		body: multipartBody(
+			{ messaging_product: 'whatsapp', type: file.mimeType },
+			{ field: 'file', data: file.data, fileName: file.fileName || 'file', mimeType: file.mimeType },
+			boundary,
+		),
+	};
+}
+
+const HINTS: Record<number, string> = {
+	0: 'Meta could not authenticate the request: generate a new access token.',
+	3: 'The app lacks the capability for this call: check the app has the WhatsApp product added.',
+	4: 'Too many API calls for this app: throttled messages are retried automatically; lower "Messages Per Second" if it persists.',
+	10: 'The access token lacks permission: give the System User whatsapp_business_messaging and whatsapp_business_management on this WhatsApp Business Account and generate a new token.',
+	100: "Meta does not know this Phone Number ID, or a parameter is invalid: check the connection's Phone Number ID (App Dashboard → WhatsApp → API Setup) and the message fields.",
+	190: "The access token is invalid or expired: generate a new one (a System User token does not expire) and save it in the connection.",
+	200: 'The access token lacks permission for this phone number: check the System User has access to the WhatsApp Business Account.',
+	80007: 'The WhatsApp Business Account hit its rate limit: throttled messages are retried automatically; lower "Messages Per Second" if it persists.',
+	130429: 'The phone number hit its throughput limit (80 messages/s by default): messages are retried automatically; lower "Messages Per Second" if it persists.',
+	131008: 'A required parameter is missing: check the message fields.',
+	131009: 'A parameter value is not valid: check the message fields (phone numbers, URLs, IDs).',
+	131026: 'The message could not be delivered: the recipient may not use WhatsApp, or has not accepted the latest terms.',
+	131030: 'The recipient is not in the allowed list of this test number: add it in App Dashboard → WhatsApp → API Setup → To, or use a production number.',
+	131031: 'The WhatsApp Business Account is locked or restricted: check WhatsApp Manager → Account quality.',
+	131047: 'Re-engagement message: more than 24 hours have passed since the customer last replied. Send an approved template instead (Message Type "Template").',
+	131048: 'Spam rate limit: too many previous messages were blocked or flagged. Improve message quality; check WhatsApp Manager → Insights.',
+	131049: 'Meta chose not to deliver this marketing message to protect user experience; try later or send a different template.',
+	131051: 'This message type is not supported by the Cloud API.',
+	131052: 'Meta could not download the media sent by the customer.',
+	131053: 'Meta could not use the media: check the URL is public (https) and the file type and size are supported.',
+	131056: 'Too many messages to the same recipient in a short time (pair rate limit): messages are retried automatically with a pause.',
+	132000: "The number of template parameters does not match the template's placeholders.",
+	132001: 'The template does not exist in this language: check Template Name and Language (WhatsApp Manager → Message templates).',
+	132005: 'The translated template text is too long.',
+	132007: 'The template content violates a WhatsApp policy.',
+	132012: 'A template parameter has the wrong format: check header media type and parameter types.',
+	133010: 'The phone number is not registered on the Cloud API: register it (POST /{Phone-Number-ID}/register).',
+	368: 'The account is temporarily blocked for policy violations.',
+};
+
+const META_RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131056, 131000]);
+
+export function metaError(node: INode, itemIndex: number, response: HttpResponse, secrets: readonly unknown[]) {
+	const error = ((response.body as { error?: Record<string, unknown> } | undefined)?.error ?? {}) as {
+		message?: string;
+		type?: string;
+		code?: number;
+		error_subcode?: number;
+		error_user_msg?: string;
+		error_data?: { details?: string };
+		fbtrace_id?: string;
+	};
+	const code = typeof error.code === 'number' ? error.code : undefined;
+	const status = response.statusCode;
+	const retryable =
+		status === 429 || status === 500 || status === 502 || status === 503 || status === 504 ||
+		(code !== undefined && META_RETRYABLE_CODES.has(code));
+	const details = error.error_data?.details ?? error.error_user_msg;
+	const hint =
+		(code !== undefined ? HINTS[code] : undefined) ??
+		(status === 401 ? HINTS[190] : status >= 500 ? 'Meta had a temporary problem; try again later.' : undefined);
+	return providerApiError(
+		node,
+		itemIndex,
+		{
+			provider: 'meta',
+			message: `Meta Cloud API error${code !== undefined ? ` ${code}` : ''} (HTTP ${status}): ${error.message ?? (typeof response.body === 'string' ? response.body.slice(0, 200) : 'no message')}${details ? ` — ${details}` : ''}`,
+			description: hint,
+			httpCode: status,
+			providerCode: code,
+			retryable,
+			retryAfterMs: retryAfterMs(response.headers),
+			extra: { errorSubcode: error.error_subcode, fbtrace_id: error.fbtrace_id },
+		},
+		secrets,
+	);
+}
+
+/** One Graph API call: network failures and error answers become node errors; success returns the body. */
+export async function graphCall(
+	transport: Transport,
+	node: INode,
+	itemIndex: number,
+	options: IHttpRequestOptions,
+	secrets: readonly unknown[],
+): Promise<HttpResponse> {
+	const result = await transport(options);
+	if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
+	const { response } = result;
+	if (response.statusCode < 200 || response.statusCode >= 300) throw metaError(node, itemIndex, response, secrets);
+	return response;
+}
+
+export const metaCloud: WhatsAppProvider = {
+	id: 'meta',
+	credentialType: 'metaWhatsAppCloudApi',
+	label: 'Meta Cloud API',
+	// Cloud API default throughput is 80 messages/s per phone number.
+	defaultRatePerSecond: 80,
+
+	secrets: (raw) => {
+		const credentials = metaCredentials(raw);
+		return [credentials.accessToken, credentials.appSecret, credentials.verifyToken];
+	},
+
+	checkCredentials(node, raw) {
+		const credentials = metaCredentials(raw);
+		if (!/^\d+$/.test(credentials.phoneNumberId)) {
+			throw inputError(node, undefined, "The Meta connection's Phone Number ID is not valid", 'It is a number such as 106540352242922 (App Dashboard → WhatsApp → API Setup), not the phone number itself.');
+		}
+		if (!/^v\d+\.\d+$/.test(credentials.graphApiVersion)) {
+			throw inputError(node, undefined, "The Meta connection's Graph API Version is not valid", 'Use the form v23.0.');
+		}
+	},
+
+	async send(context: SendContext, message: OutboundMessage): Promise<SendResult> {
+		const { node, itemIndex, transport, credentials: raw } = context;
+		const credentials = metaCredentials(raw);
+		const secrets = metaCloud.secrets(raw);
+		let uploadedMediaId: string | undefined;
+		if (message.type === 'media' && message.media.binary) {
+			const upload = await graphCall(transport, node, itemIndex, buildMetaUploadRequest(credentials, message.media.binary), secrets);
+			uploadedMediaId = (upload.body as { id?: string }).id;
+			if (!uploadedMediaId) {
+				throw inputError(node, itemIndex, `Meta accepted the media upload but returned no media ID (item ${itemIndex})`);
+			}
+		}
+		const body = buildMetaMessageBody(node, itemIndex, message, uploadedMediaId);
+		const response = await graphCall(
+			transport,
+			node,
+			itemIndex,
+			{
+				method: 'POST',
+				url: graphUrl(credentials, `${encodeURIComponent(credentials.phoneNumberId)}/messages`),
+				headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+				body,
+				json: true,
+			},
+			secrets,
+		);
+		const answer = response.body as { messages?: Array<{ id?: string; message_status?: string }>; success?: boolean };
+		if (message.type === 'markRead') {
+			return { provider: 'meta', messageId: message.markRead.messageId, to: message.to, status: answer.success ? 'read' : 'unknown', raw: answer };
+		}
+		const first = answer.messages?.[0];
+		return {
+			provider: 'meta',
+			messageId: first?.id ?? '',
+			to: message.to,
+			status: first?.message_status ?? 'accepted',
+			raw: uploadedMediaId ? { ...answer, uploadedMediaId } : answer,
+		};
+	},
+};

@@ -1,0 +1,238 @@
+import type { ICredentialDataDecryptedObject, IHttpRequestOptions, INode } from 'n8n-workflow';
+
+import { inputError, providerApiError } from '../errors';
+import type { OutboundMessage, SendResult } from '../message';
+import { toTwilioAddress } from '../phone';
+import { networkError, retryAfterMs, type HttpResponse } from '../transport';
+import type { SendContext, WhatsAppProvider } from './types';
+
+const PROVIDER = 'Twilio';
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+const MESSAGING_SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
+
+export interface TwilioCredentials {
+	accountSid: string;
+	authToken: string;
+	from: string;
+	messagingServiceSid: string;
+	baseUrl: string;
+}
+
+export function twilioCredentials(raw: ICredentialDataDecryptedObject): TwilioCredentials {
+	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+	return {
+		accountSid: text(raw.accountSid),
+		authToken: text(raw.authToken),
+		from: text(raw.from),
+		messagingServiceSid: text(raw.messagingServiceSid),
+		baseUrl: (text(raw.baseUrl) || 'https://api.twilio.com').replace(/\/+$/, ''),
+	};
+}
+
+/** Form parameters of `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`; MediaUrl may repeat. */
+export type TwilioParams = Array<[string, string]>;
+
+function unsupported(node: INode, itemIndex: number, what: string, howTo: string): never {
+	throw inputError(node, itemIndex, `Twilio cannot send ${what} through its Messages API`, howTo);
+}
+
+export function buildTwilioParams(
+	node: INode,
+	itemIndex: number,
+	credentials: TwilioCredentials,
+	message: OutboundMessage,
+): TwilioParams {
+	const params: TwilioParams = [['To', toTwilioAddress(message.to)]];
+	if (credentials.messagingServiceSid) {
+		params.push(['MessagingServiceSid', credentials.messagingServiceSid]);
+	} else {
+		params.push(['From', toTwilioAddress(credentials.from)]);
+	}
+	if (message.replyTo) {
+		unsupported(
+			node,
+			itemIndex,
+			'a reply to a specific message (context)',
+			'Remove "Reply To Message ID": Twilio WhatsApp messages cannot quote an earlier message.',
+		);
+	}
+	switch (message.type) {
+		case 'text':
+			params.push(['Body', message.text.body]);
+			break;
+		case 'media': {
+			const { media } = message;
+			if (!media.url) {
+				unsupported(
+					node,
+					itemIndex,
+					media.binary ? 'a file from binary data' : 'media by ID',
+					'Twilio accepts only public media URLs: set Media Source to "URL" with an https URL Twilio can download, or use the Meta Cloud API or a webhook gateway connection to send files.',
+				);
+			}
+			params.push(['MediaUrl', media.url]);
+			if (media.caption) params.push(['Body', media.caption]);
+			break;
+		}
+		case 'template': {
+			const { template } = message;
+			if (!template.contentSid || !CONTENT_SID.test(template.contentSid)) {
+				throw inputError(
+					node,
+					itemIndex,
+					`Invalid Content SID "${template.contentSid ?? ''}" (item ${itemIndex})`,
+					'Twilio templates are sent by Content SID: HX followed by 32 hexadecimal characters (Twilio Console → Messaging → Content Template Builder).',
+				);
+			}
+			params.push(['ContentSid', template.contentSid]);
+			if (template.variables && Object.keys(template.variables).length > 0) {
+				params.push(['ContentVariables', JSON.stringify(template.variables)]);
+			}
+			break;
+		}
+		case 'location': {
+			const { location } = message;
+			const label = location.name ?? location.address ?? '';
+			params.push([
+				'PersistentAction',
+				`geo:${location.latitude},${location.longitude}${label ? `|${label}` : ''}`,
+			]);
+			params.push(['Body', [location.name, location.address].filter(Boolean).join(', ') || 'Location']);
+			break;
+		}
+		case 'interactive':
+			unsupported(
+				node,
+				itemIndex,
+				message.interactive.type === 'list' ? 'an interactive list' : 'interactive reply buttons',
+				'Create a Content template with the buttons or list (Twilio Console → Messaging → Content Template Builder, type twilio/quick-reply or twilio/list-picker), then choose Message Type "Template" and enter its Content SID.',
+			);
+			break;
+		case 'contacts':
+			unsupported(node, itemIndex, 'contact cards', 'Send the contact as text or as a vCard file URL (Media, type document).');
+			break;
+		case 'reaction':
+			unsupported(node, itemIndex, 'reactions', 'Reactions are available with the Meta Cloud API connection.');
+			break;
+		case 'markRead':
+			unsupported(node, itemIndex, 'read receipts', 'Twilio marks messages as read itself; "Mark as Read" is available with the Meta Cloud API connection.');
+			break;
+	}
+	if (message.options.statusCallbackUrl) params.push(['StatusCallback', message.options.statusCallbackUrl]);
+	if (message.options.validityPeriod) params.push(['ValidityPeriod', String(message.options.validityPeriod)]);
+	return params;
+}
+
+export function buildTwilioRequest(
+	node: INode,
+	itemIndex: number,
+	credentials: TwilioCredentials,
+	message: OutboundMessage,
+): IHttpRequestOptions {
+	const form = new URLSearchParams(buildTwilioParams(node, itemIndex, credentials, message));
+	return {
+		method: 'POST',
+		url: `${credentials.baseUrl}/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/Messages.json`,
+		headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+		body: form.toString(),
+	};
+}
+
+const HINTS: Record<number, string> = {
+	20003: "Twilio rejected the Account SID / Auth Token: copy both again from the Twilio Console's Account Info into this connection.",
+	20404: 'Twilio does not know this resource: check the Account SID in the connection.',
+	20429: 'Too many requests: lower "Messages Per Second" in the node options; throttled messages are retried automatically.',
+	21211: "The recipient number is not valid: use the customer's number in E.164 format, e.g. +14155550123.",
+	21408: "Sending to this country is not enabled: turn it on in Twilio Console → Messaging → Settings → Geo permissions.",
+	21606: "The From number is not a WhatsApp sender of this account: set the connection's From Number to your approved WhatsApp sender (or the sandbox number).",
+	21610: 'The recipient has opted out (replied STOP); they must opt in again before you can message them.',
+	21655: 'The Content SID is not valid for this account: check it in Twilio Console → Messaging → Content Template Builder.',
+	21656: 'The Content Variables do not match the template: send one value per placeholder, named as in the template ("1", "2", …).',
+	63003: 'The recipient is not reachable on WhatsApp: check the number.',
+	63007: "Twilio could not find a WhatsApp channel for the From address: check the connection's From Number or Messaging Service SID.",
+	63016: "Outside the 24-hour customer service window: the customer has not written in the last 24 hours. Send an approved template instead (Message Type \"Template\" with its Content SID).",
+	63018: 'The WhatsApp rate limit for this sender was exceeded: lower "Messages Per Second"; throttled messages are retried automatically.',
+	63024: 'The recipient is not a valid WhatsApp user: check the number.',
+};
+
+const TWILIO_RETRYABLE_CODES = new Set([20429, 63018]);
+
+export function twilioError(
+	node: INode,
+	itemIndex: number,
+	response: HttpResponse,
+	secrets: readonly unknown[],
+) {
+	const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as {
+		code?: number;
+		message?: string;
+		more_info?: string;
+	};
+	const code = typeof body.code === 'number' ? body.code : undefined;
+	const status = response.statusCode;
+	const retryable =
+		status === 429 || status === 500 || status === 502 || status === 503 || status === 504 ||
+		(code !== undefined && TWILIO_RETRYABLE_CODES.has(code));
+	const hint =
+		(code !== undefined ? HINTS[code] : undefined) ??
+		(status === 401 ? HINTS[20003] : status >= 500 ? 'Twilio had a temporary problem; try again later.' : undefined);
+	return providerApiError(
+		node,
+		itemIndex,
+		{
+			provider: 'twilio',
+			message: `Twilio error${code !== undefined ? ` ${code}` : ''} (HTTP ${status}): ${body.message ?? (typeof response.body === 'string' ? response.body.slice(0, 200) : 'no message')}`,
+			description: hint,
+			httpCode: status,
+			providerCode: code,
+			retryable,
+			retryAfterMs: retryAfterMs(response.headers),
+			extra: { moreInfo: body.more_info },
+		},
+		secrets,
+	);
+}
+
+export const twilio: WhatsAppProvider = {
+	id: 'twilio',
+	credentialType: 'twilioWhatsAppApi',
+	label: 'Twilio',
+	// Twilio queues per sender; 10/s keeps well inside a new WhatsApp sender's throughput.
+	defaultRatePerSecond: 10,
+
+	secrets: (raw) => [twilioCredentials(raw).authToken],
+
+	checkCredentials(node, raw) {
+		const credentials = twilioCredentials(raw);
+		if (!ACCOUNT_SID.test(credentials.accountSid)) {
+			throw inputError(node, undefined, 'The Twilio connection\'s Account SID is not valid', 'It starts with AC followed by 32 hexadecimal characters (Twilio Console → Account Info).');
+		}
+		if (credentials.messagingServiceSid && !MESSAGING_SERVICE_SID.test(credentials.messagingServiceSid)) {
+			throw inputError(node, undefined, 'The Twilio connection\'s Messaging Service SID is not valid', 'It starts with MG followed by 32 hexadecimal characters, or leave it empty to send from the From Number.');
+		}
+		if (!credentials.messagingServiceSid && !credentials.from) {
+			throw inputError(node, undefined, 'The Twilio connection has neither a From Number nor a Messaging Service SID', 'Set the From Number to your WhatsApp-enabled Twilio number (E.164), or a Messaging Service SID.');
+		}
+	},
+
+	async send(context: SendContext, message: OutboundMessage): Promise<SendResult> {
+		const { node, itemIndex, credentials: raw } = context;
+		const credentials = twilioCredentials(raw);
+		const secrets = twilio.secrets(raw);
+		const result = await context.transport(buildTwilioRequest(node, itemIndex, credentials, message));
+		if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
+		const { response } = result;
+		if (response.statusCode < 200 || response.statusCode >= 300) {
+			throw twilioError(node, itemIndex, response, secrets);
+		}
+		const body = response.body as { sid?: string; status?: string };
+		return {
+			provider: 'twilio',
+			messageId: body.sid ?? '',
+			to: message.to,
+			status: body.status ?? 'queued',
+			raw: response.body,
+		};
+	},
+};

@@ -1,0 +1,34 @@
+import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
+
+import type { OutboundMessage, SendResult } from '../message';
+import type { Transport } from '../transport';
+
+export type ProviderId = 'twilio' | 'meta' | 'webhook';
+
+export interface SendContext {
+	transport: Transport;
+	credentials: ICredentialDataDecryptedObject;
+	node: INode;
+	itemIndex: number;
+	/** The saved connection's name, used in messages about its configuration. */
+	connectionName?: string;
+}
+
+/**
+ * One provider, one module, one surface. The nodes only ever talk to this interface; adding a
+ * provider means adding one module that implements it and one entry in the registry.
+ */
+export interface WhatsAppProvider {
+	id: ProviderId;
+	/** The n8n credential type name; also the value of the node's Provider option. */
+	credentialType: string;
+	label: string;
+	/** A rate (messages/second) that stays inside the provider's default limits. */
+	defaultRatePerSecond: number;
+	/** The credential values that must never appear in an error, a log line or an output item. */
+	secrets(credentials: ICredentialDataDecryptedObject): string[];
+	/** Checks the connection's fields once per execution; throws an error saying which field is wrong. */
+	checkCredentials(node: INode, credentials: ICredentialDataDecryptedObject): void;
+	/** Builds the request(s), sends them through n8n, parses the answer or maps the provider's error. */
+	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
+}
