@@ -14,7 +14,6 @@ import {
 	type ICredentialType,
 	type ICredentials,
 	type IDataObject,
-	type IHttpRequestHelper,
 	type IHttpRequestOptions,
 	type INode,
 	type INodeCredentialsDetails,
@@ -105,7 +104,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		return undefined;
 	}
 
-	async runPreAuthentication(_helpers: IHttpRequestHelper): Promise<undefined> {
+	async runPreAuthentication(): Promise<undefined> {
 		return undefined;
 	}
 
