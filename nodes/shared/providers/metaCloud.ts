@@ -1,6 +1,21 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 
 import { inputError, providerApiError } from '../errors';
+import {
+	compact,
+	contentType,
+	header,
+	hmacHex,
+	isoFromUnixSeconds,
+	parseJsonBody,
+	rawBytes,
+	reject,
+	safeEqual,
+	type InboundEvent,
+	type InboundRequest,
+	type InboundResult,
+	type ParseResult,
+} from '../inbound';
 import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import { toDigits } from '../phone';
 import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
@@ -410,4 +425,318 @@ export const metaCloud: WhatsAppProvider = {
 			raw: uploadedMediaId ? { ...answer, uploadedMediaId } : answer,
 		};
 	},
+
+	handleInbound: (request, credentials) => handleMetaInbound(request, credentials),
+
+	async downloadMedia(transport, node, credentials, event) {
+		if (!event.media?.id) return undefined;
+		const file = await downloadMetaMedia(transport, node, credentials, event.media.id);
+		return { ...file, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
+	},
+
+	webhookRegistration: {
+		exists: async (transport, node, credentials, url) => (await metaWebhookOverride(transport, node, credentials, 'get')) === url,
+		create: async (transport, node, credentials, url) => {
+			await metaWebhookOverride(transport, node, credentials, 'set', url);
+		},
+		remove: async (transport, node, credentials, url) => {
+			// Only clear the override if it is still ours: another workflow may have taken the number over.
+			if ((await metaWebhookOverride(transport, node, credentials, 'get')) === url) {
+				await metaWebhookOverride(transport, node, credentials, 'clear');
+			}
+		},
+	},
 };
+
+/* ------------------------------------------------------------------------------------------------
+ * Inbound: the webhook handshake, X-Hub-Signature-256, and the WebhookPayload of the v23.0 spec.
+ * ---------------------------------------------------------------------------------------------- */
+
+/** Fields of a WhatsApp Business Account webhook that are not messages/statuses but are real. */
+const META_UPDATE_FIELDS = new Set([
+	'account_alerts',
+	'account_review_update',
+	'account_update',
+	'business_capability_update',
+	'business_status_update',
+	'calls',
+	'flows',
+	'group_lifecycle_update',
+	'group_participants_update',
+	'group_settings_update',
+	'group_status_update',
+	'history',
+	'message_echoes',
+	'message_template_components_update',
+	'message_template_quality_update',
+	'message_template_status_update',
+	'partner_solutions',
+	'payment_configuration_update',
+	'phone_number_name_update',
+	'phone_number_quality_update',
+	'security',
+	'smb_app_state_sync',
+	'smb_message_echoes',
+	'template_category_update',
+	'tracking_events',
+	'user_preferences',
+]);
+
+/** GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=… : echo the challenge only for our token. */
+export function metaHandshake(request: InboundRequest, verifyToken: string): InboundResult {
+	const mode = String(request.query['hub.mode'] ?? '');
+	const token = String(request.query['hub.verify_token'] ?? '');
+	const challenge = String(request.query['hub.challenge'] ?? '');
+	if (mode !== 'subscribe' || !verifyToken || !safeEqual(token, verifyToken) || !challenge) {
+		return reject(403, 'Verification failed: the verify token does not match this connection');
+	}
+	return { kind: 'respond', status: 200, body: challenge, contentType: 'text/plain' };
+}
+
+/** `sha256=` + hex HMAC-SHA256 of the exact body bytes with the App Secret, compared timing-safe. */
+export function verifyMetaSignature(rawBody: Buffer, signatureHeader: string | undefined, appSecret: string): boolean {
+	if (!signatureHeader || !appSecret) return false;
+	const expected = `sha256=${hmacHex('sha256', appSecret, rawBody)}`;
+	return safeEqual(signatureHeader.trim().toLowerCase(), expected);
+}
+
+type MetaValue = {
+	metadata?: { display_phone_number?: string; phone_number_id?: string };
+	contacts?: Array<{ profile?: { name?: string }; wa_id?: string }>;
+	messages?: Array<Record<string, unknown>>;
+	statuses?: Array<Record<string, unknown>>;
+	errors?: Array<Record<string, unknown>>;
+};
+
+const plus = (digits: unknown) => (typeof digits === 'string' && digits ? (digits.startsWith('+') ? digits : `+${digits}`) : undefined);
+
+function metaErrors(list: unknown): InboundEvent['errors'] {
+	if (!Array.isArray(list) || list.length === 0) return undefined;
+	return list.map((entry: Record<string, unknown>) =>
+		compact({
+			code: entry.code as number | undefined,
+			title: entry.title as string | undefined,
+			message: entry.message as string | undefined,
+			details: (entry.error_data as { details?: string } | undefined)?.details,
+		}),
+	);
+}
+
+function metaMessage(message: Record<string, unknown>, value: MetaValue): InboundEvent {
+	const type = String(message.type ?? 'unknown');
+	const contact = value.contacts?.find((candidate) => candidate.wa_id === message.from) ?? value.contacts?.[0];
+	const context = message.context as { id?: string; from?: string } | undefined;
+	const event: InboundEvent = {
+		provider: 'meta',
+		event: 'message',
+		messageId: message.id as string | undefined,
+		from: plus(message.from),
+		to: plus(value.metadata?.display_phone_number),
+		profileName: contact?.profile?.name,
+		timestamp: isoFromUnixSeconds(message.timestamp),
+		type,
+		context: context?.id ? compact({ messageId: context.id, from: plus(context.from) }) : undefined,
+		errors: metaErrors(message.errors),
+		account: value.metadata?.phone_number_id,
+		raw: message,
+	};
+	const content = message[type] as Record<string, unknown> | undefined;
+	switch (type) {
+		case 'text':
+			event.text = (content?.body as string) ?? '';
+			break;
+		case 'image':
+		case 'video':
+		case 'audio':
+		case 'document':
+		case 'sticker':
+			event.media = compact({
+				id: content?.id as string | undefined,
+				url: content?.url as string | undefined,
+				mimeType: content?.mime_type as string | undefined,
+				caption: content?.caption as string | undefined,
+				filename: content?.filename as string | undefined,
+				sha256: content?.sha256 as string | undefined,
+			});
+			event.text = content?.caption as string | undefined;
+			break;
+		case 'location':
+			event.location = compact({
+				latitude: content?.latitude as number | undefined,
+				longitude: content?.longitude as number | undefined,
+				name: content?.name as string | undefined,
+				address: content?.address as string | undefined,
+				url: content?.url as string | undefined,
+			});
+			break;
+		case 'button':
+			event.reply = compact({ id: content?.payload as string | undefined, title: content?.text as string | undefined });
+			event.text = content?.text as string | undefined;
+			break;
+		case 'interactive': {
+			const kind = String(content?.type ?? '');
+			const reply = content?.[kind] as Record<string, unknown> | undefined;
+			if (kind === 'nfm_reply') {
+				event.reply = compact({ id: reply?.name as string | undefined, title: reply?.body as string | undefined });
+				event.text = reply?.response_json as string | undefined;
+			} else {
+				event.reply = compact({
+					id: reply?.id as string | undefined,
+					title: reply?.title as string | undefined,
+					description: reply?.description as string | undefined,
+				});
+				event.text = reply?.title as string | undefined;
+			}
+			event.type = kind || 'interactive';
+			break;
+		}
+		case 'reaction':
+			event.reaction = compact({ messageId: content?.message_id as string | undefined, emoji: content?.emoji as string | undefined });
+			event.text = content?.emoji as string | undefined;
+			break;
+		case 'contacts': {
+			const cards = (message.contacts as Array<{ name?: { formatted_name?: string } }> | undefined) ?? [];
+			event.text = cards.map((card) => card.name?.formatted_name).filter(Boolean).join(', ');
+			break;
+		}
+		case 'order':
+			event.text = (content?.text as string) || undefined;
+			break;
+		case 'system':
+			event.text = content?.body as string | undefined;
+			break;
+		default:
+			break;
+	}
+	return compact(event);
+}
+
+function metaStatus(status: Record<string, unknown>, value: MetaValue): InboundEvent {
+	const errors = metaErrors(status.errors);
+	return compact({
+		provider: 'meta',
+		// A failed delivery is an error for "Trigger On": workflows that alert on failures need it.
+		event: status.status === 'failed' ? 'error' : 'status',
+		messageId: status.id as string | undefined,
+		from: plus(value.metadata?.display_phone_number),
+		to: plus(status.recipient_id),
+		timestamp: isoFromUnixSeconds(status.timestamp),
+		type: 'status',
+		status: status.status as string | undefined,
+		errors,
+		account: value.metadata?.phone_number_id,
+		raw: status,
+	}) as InboundEvent;
+}
+
+/** Turns a webhook payload into events; a payload that is not WhatsApp's shape is rejected with 400. */
+export function normaliseMetaPayload(payload: unknown): ParseResult<InboundEvent[]> {
+	const body = payload as { object?: unknown; entry?: unknown };
+	if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, message: 'Body is not a JSON object' };
+	if (body.object !== 'whatsapp_business_account') {
+		return { ok: false, status: 400, message: 'Unknown object: expected "whatsapp_business_account"' };
+	}
+	if (!Array.isArray(body.entry)) return { ok: false, status: 400, message: 'Missing "entry" array' };
+	const events: InboundEvent[] = [];
+	for (const entry of body.entry as Array<{ id?: string; changes?: unknown }>) {
+		if (!entry || typeof entry !== 'object' || !Array.isArray(entry.changes)) {
+			return { ok: false, status: 400, message: 'An entry has no "changes" array' };
+		}
+		for (const change of entry.changes as Array<{ field?: unknown; value?: unknown }>) {
+			const field = typeof change?.field === 'string' ? change.field : '';
+			const value = (change?.value ?? {}) as MetaValue;
+			if (field === 'messages') {
+				for (const message of value.messages ?? []) events.push(metaMessage(message, value));
+				for (const status of value.statuses ?? []) events.push(metaStatus(status, value));
+				if (value.errors?.length) {
+					events.push(compact({ provider: 'meta', event: 'error', type: 'error', errors: metaErrors(value.errors), account: value.metadata?.phone_number_id, raw: value }) as InboundEvent);
+				}
+			} else if (META_UPDATE_FIELDS.has(field)) {
+				events.push(
+					compact({
+						provider: 'meta',
+						event: 'update',
+						type: field,
+						account: value.metadata?.phone_number_id ?? entry.id,
+						timestamp: isoFromUnixSeconds((value as { timestamp?: unknown }).timestamp),
+						raw: value,
+					}) as InboundEvent,
+				);
+			} else {
+				return { ok: false, status: 400, message: `Unknown field "${field.slice(0, 60)}"` };
+			}
+		}
+	}
+	return { ok: true, value: events };
+}
+
+export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject): InboundResult {
+	const credentials = metaCredentials(raw);
+	if (request.method === 'GET') return metaHandshake(request, credentials.verifyToken);
+	if (!credentials.appSecret) {
+		return reject(401, 'The connection has no App Secret, so no request can be verified; add it to the Meta connection');
+	}
+	const bytes = rawBytes(request);
+	if (!verifyMetaSignature(bytes, header(request, 'x-hub-signature-256'), credentials.appSecret)) {
+		return reject(401, 'Invalid or missing X-Hub-Signature-256');
+	}
+	if (contentType(request) !== 'application/json') return reject(415, 'Expected application/json');
+	const parsed = parseJsonBody(bytes);
+	if (!parsed.ok) return reject(parsed.status, parsed.message);
+	const events = normaliseMetaPayload(parsed.value);
+	if (!events.ok) return reject(events.status, events.message);
+	// Several numbers (and workflows) can share one Meta app: keep only this connection's number.
+	const mine = events.value.filter((event) => !event.account || event.account === credentials.phoneNumberId);
+	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' } };
+}
+
+/** Looks a media ID up and downloads the file with the connection's token. */
+export async function downloadMetaMedia(
+	transport: Transport,
+	node: INode,
+	raw: ICredentialDataDecryptedObject,
+	mediaId: string,
+): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
+	const credentials = metaCredentials(raw);
+	const secrets = metaCloud.secrets(raw);
+	const lookup = await graphCall(transport, node, 0, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
+	const info = lookup.body as { url?: string; mime_type?: string };
+	if (!info.url) throw inputError(node, undefined, `Meta returned no download URL for media ${mediaId}`);
+	const file = await graphCall(transport, node, 0, { method: 'GET', url: info.url, encoding: 'arraybuffer' }, secrets);
+	return { data: Buffer.from(file.body as ArrayBuffer), mimeType: info.mime_type };
+}
+
+/** The phone number's own webhook (override_callback_uri): what lets each number have its own workflow. */
+export async function metaWebhookOverride(
+	transport: Transport,
+	node: INode,
+	raw: ICredentialDataDecryptedObject,
+	action: 'get' | 'set' | 'clear',
+	callbackUrl = '',
+): Promise<string | undefined> {
+	const credentials = metaCredentials(raw);
+	const secrets = metaCloud.secrets(raw);
+	const url = graphUrl(credentials, encodeURIComponent(credentials.phoneNumberId));
+	if (action === 'get') {
+		const response = await graphCall(transport, node, 0, { method: 'GET', url, qs: { fields: 'webhook_configuration' }, json: true }, secrets);
+		const configuration = (response.body as { webhook_configuration?: { phone_number?: string; override_callback_uri?: string } }).webhook_configuration;
+		return configuration?.phone_number ?? configuration?.override_callback_uri;
+	}
+	await graphCall(
+		transport,
+		node,
+		0,
+		{
+			method: 'POST',
+			url,
+			headers: { 'Content-Type': 'application/json' },
+			body: {
+				webhook_configuration:
+					action === 'set' ? { override_callback_uri: callbackUrl, verify_token: credentials.verifyToken } : { override_callback_uri: '' },
+			},
+			json: true,
+		},
+		secrets,
+	);
+	return action === 'set' ? callbackUrl : undefined;
+}

@@ -1,9 +1,24 @@
+import { createHash } from 'node:crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 
 import { inputError, providerApiError } from '../errors';
+import {
+	compact,
+	contentType,
+	header,
+	hmacBase64,
+	parseFormBody,
+	parseJsonBody,
+	rawBytes,
+	reject,
+	safeEqual,
+	type InboundEvent,
+	type InboundRequest,
+	type InboundResult,
+} from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import { toTwilioAddress } from '../phone';
-import { networkError, retryAfterMs, type HttpResponse } from '../transport';
+import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Twilio';
@@ -235,4 +250,192 @@ export const twilio: WhatsAppProvider = {
 			raw: response.body,
 		};
 	},
+
+	handleInbound: (request, credentials) => handleTwilioInbound(request, credentials),
+
+	async downloadMedia(transport, node, credentials, event) {
+		if (!event.media?.url) return undefined;
+		return await downloadTwilioMedia(transport, node, credentials, event.media.url);
+	},
 };
+
+/* ------------------------------------------------------------------------------------------------
+ * Inbound: X-Twilio-Signature, incoming WhatsApp messages and status callbacks.
+ * ---------------------------------------------------------------------------------------------- */
+
+/** The string Twilio signs: the URL, then every POST parameter name+value, sorted by name. */
+export function twilioSignedString(url: string, params: Record<string, string | string[]>): string {
+	let data = url;
+	for (const name of Object.keys(params).sort()) {
+		const value = params[name];
+		const values = Array.isArray(value) ? [...value].sort() : [value];
+		for (const item of values) data += name + item;
+	}
+	return data;
+}
+
+/** The URL with and without the scheme's default port: Twilio may have signed either. */
+function urlVariants(url: string): string[] {
+	try {
+		const parsed = new URL(url);
+		const defaultPort = parsed.protocol === 'https:' ? '443' : '80';
+		const withoutPort = url.replace(`${parsed.hostname}:${defaultPort}`, parsed.hostname);
+		const withPort = parsed.port ? url : url.replace(`//${parsed.host}`, `//${parsed.hostname}:${defaultPort}`);
+		return [...new Set([url, withoutPort, withPort])];
+	} catch {
+		return [url];
+	}
+}
+
+export function verifyTwilioSignature(
+	authToken: string,
+	signature: string | undefined,
+	url: string,
+	params: Record<string, string | string[]>,
+): boolean {
+	if (!signature || !authToken) return false;
+	let valid = false;
+	for (const candidate of urlVariants(url)) {
+		// Every candidate is checked, so timing does not reveal which one matched.
+		if (safeEqual(signature, hmacBase64('sha1', authToken, Buffer.from(twilioSignedString(candidate, params), 'utf8')))) valid = true;
+	}
+	return valid;
+}
+
+const FAILED_STATUSES = new Set(['failed', 'undelivered']);
+const str = (value: unknown) => (Array.isArray(value) ? String(value[0] ?? '') : value === undefined ? undefined : String(value));
+const fromAddress = (value: unknown) => {
+	const text = str(value);
+	return text ? text.replace(/^whatsapp:/i, '') : undefined;
+};
+
+/** One inbound message or one status callback as the common item. */
+export function normaliseTwilioParams(params: Record<string, string | string[]>): InboundEvent {
+	const messageSid = str(params.MessageSid) ?? str(params.SmsSid);
+	const statusValue = str(params.MessageStatus) ?? str(params.SmsStatus);
+	const isStatus = params.MessageStatus !== undefined && params.Body === undefined && params.NumMedia === undefined;
+	const base = {
+		provider: 'twilio',
+		messageId: messageSid,
+		from: fromAddress(params.From),
+		to: fromAddress(params.To),
+		account: str(params.AccountSid),
+		raw: params,
+	};
+	if (isStatus) {
+		const errorCode = str(params.ErrorCode);
+		return compact({
+			...base,
+			event: FAILED_STATUSES.has(statusValue ?? '') ? 'error' : 'status',
+			type: 'status',
+			status: statusValue,
+			timestamp: new Date().toISOString(),
+			errors: errorCode ? [compact({ code: Number(errorCode) || errorCode, message: str(params.ErrorMessage) })] : undefined,
+		}) as InboundEvent;
+	}
+	const numMedia = Number(str(params.NumMedia) ?? 0) || 0;
+	const event: InboundEvent = {
+		...base,
+		event: 'message',
+		profileName: str(params.ProfileName),
+		timestamp: new Date().toISOString(),
+		type: (str(params.MessageType) ?? (numMedia > 0 ? 'media' : 'text')).toLowerCase(),
+		text: str(params.Body),
+		context: params.OriginalRepliedMessageSid ? { messageId: str(params.OriginalRepliedMessageSid) } : undefined,
+	};
+	if (numMedia > 0) {
+		const mimeType = str(params.MediaContentType0);
+		event.media = compact({ url: str(params.MediaUrl0), mimeType, caption: str(params.Body) || undefined });
+		if (!params.MessageType && mimeType) event.type = mimeType.split('/')[0];
+	}
+	if (params.Latitude !== undefined && params.Longitude !== undefined) {
+		event.type = 'location';
+		event.location = compact({
+			latitude: Number(str(params.Latitude)),
+			longitude: Number(str(params.Longitude)),
+			name: str(params.Label),
+			address: str(params.Address),
+		});
+	}
+	if (params.ButtonPayload !== undefined || params.ButtonText !== undefined) {
+		event.reply = compact({ id: str(params.ButtonPayload), title: str(params.ButtonText) });
+		if (!params.MessageType) event.type = 'button';
+	}
+	if (params.ListId !== undefined) {
+		event.reply = compact({ id: str(params.ListId), title: str(params.ListTitle) });
+		if (!params.MessageType) event.type = 'list';
+	}
+	return compact(event);
+}
+
+/** Every MediaUrlN of an inbound message with its content type. */
+export function twilioMediaList(params: Record<string, string | string[]>): Array<{ url: string; mimeType?: string }> {
+	const count = Number(str(params.NumMedia) ?? 0) || 0;
+	const list: Array<{ url: string; mimeType?: string }> = [];
+	for (let i = 0; i < count && i < 10; i++) {
+		const url = str(params[`MediaUrl${i}`]);
+		if (url) list.push({ url, mimeType: str(params[`MediaContentType${i}`]) });
+	}
+	return list;
+}
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject): InboundResult {
+	const credentials = twilioCredentials(raw);
+	if (request.method !== 'POST') return reject(405, 'Only POST is accepted');
+	const signature = header(request, 'x-twilio-signature');
+	const type = contentType(request);
+	const bytes = rawBytes(request);
+	let params: Record<string, string | string[]>;
+	if (type === 'application/json') {
+		// JSON bodies: Twilio signs the URL (with its bodySHA256 query parameter) and no parameters.
+		const bodyHash = String(request.query.bodySHA256 ?? new URL(request.url).searchParams.get('bodySHA256') ?? '');
+		const expectedHash = createHash('sha256').update(bytes).digest('hex');
+		if (!bodyHash || !safeEqual(bodyHash, expectedHash) || !verifyTwilioSignature(credentials.authToken, signature, request.url, {})) {
+			return reject(401, 'Invalid or missing X-Twilio-Signature');
+		}
+		const parsed = parseJsonBody(bytes);
+		if (!parsed.ok) return reject(parsed.status, parsed.message);
+		if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return reject(400, 'Body is not a JSON object');
+		params = Object.fromEntries(Object.entries(parsed.value as Record<string, unknown>).map(([key, value]) => [key, String(value)]));
+	} else if (type === 'application/x-www-form-urlencoded') {
+		const parsed = request.rawBody ? parseFormBody(bytes) : { ok: true as const, value: (request.parsedBody ?? {}) as Record<string, string | string[]> };
+		if (!parsed.ok) {
+			// Still check the signature first, over nothing, so a forgery never learns more than 401.
+			return verifyTwilioSignature(credentials.authToken, signature, request.url, {}) ? reject(parsed.status, parsed.message) : reject(401, 'Invalid or missing X-Twilio-Signature');
+		}
+		params = parsed.value;
+		if (!verifyTwilioSignature(credentials.authToken, signature, request.url, params)) {
+			return reject(401, 'Invalid or missing X-Twilio-Signature');
+		}
+	} else {
+		return signature && verifyTwilioSignature(credentials.authToken, signature, request.url, {})
+			? reject(415, 'Expected application/x-www-form-urlencoded')
+			: reject(401, 'Invalid or missing X-Twilio-Signature');
+	}
+	if (!params.MessageSid && !params.SmsSid) return reject(400, 'Not a Twilio message webhook: MessageSid is missing');
+	if (str(params.AccountSid) !== credentials.accountSid) {
+		return reject(403, 'The request belongs to another Twilio account');
+	}
+	return {
+		kind: 'events',
+		events: [normaliseTwilioParams(params)],
+		ack: { status: 200, body: EMPTY_TWIML, contentType: 'text/xml' },
+	};
+}
+
+/** Downloads MediaUrlN with the account's credentials (Twilio answers with a redirect to the file). */
+export async function downloadTwilioMedia(
+	transport: Transport,
+	node: INode,
+	raw: ICredentialDataDecryptedObject,
+	url: string,
+): Promise<{ data: Buffer; mimeType?: string }> {
+	const secrets = twilio.secrets(raw);
+	const result = await transport({ method: 'GET', url, encoding: 'arraybuffer' });
+	if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, secrets);
+	if (result.response.statusCode < 200 || result.response.statusCode >= 300) throw twilioError(node, 0, result.response, secrets);
+	const type = result.response.headers['content-type'];
+	return { data: Buffer.from(result.response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : undefined };
+}

@@ -1,7 +1,12 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
+import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import type { Transport } from '../transport';
+import type { GatewayInboundOptions } from './webhook';
+
+/** What the trigger passes to every provider; only the webhook gateway reads the gateway options. */
+export type InboundOptions = GatewayInboundOptions;
 
 export type ProviderId = 'twilio' | 'meta' | 'webhook';
 
@@ -31,4 +36,20 @@ export interface WhatsAppProvider {
 	checkCredentials(node: INode, credentials: ICredentialDataDecryptedObject): void;
 	/** Builds the request(s), sends them through n8n, parses the answer or maps the provider's error. */
 	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
+	/** Verifies an inbound request and turns it into events, or says which 4xx to answer. */
+	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, options: InboundOptions): InboundResult;
+	/** Downloads the media of an inbound message with the connection's credentials, if it has any. */
+	downloadMedia(
+		transport: Transport,
+		node: INode,
+		credentials: ICredentialDataDecryptedObject,
+		event: InboundEvent,
+	): Promise<{ data: Buffer; mimeType?: string; fileName?: string } | undefined>;
+	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
+	webhookRegistration?: {
+		exists(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<boolean>;
+		create(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<void>;
+		remove(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<void>;
+	};
 }
+

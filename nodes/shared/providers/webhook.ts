@@ -2,6 +2,20 @@ import type { ICredentialDataDecryptedObject, IHttpRequestMethods, IHttpRequestO
 
 import { parseBodyTemplate, renderBodyTemplate, TemplateError, type PlaceholderValues } from '../bodyTemplate';
 import { inputError, providerApiError, toNodeError } from '../errors';
+import {
+	compact,
+	contentType,
+	header,
+	hmacHex,
+	parseFormBody,
+	parseJsonBody,
+	rawBytes,
+	reject,
+	safeEqual,
+	type InboundEvent,
+	type InboundRequest,
+	type InboundResult,
+} from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import { networkError, retryAfterMs } from '../transport';
 import type { SendContext, WhatsAppProvider } from './types';
@@ -204,4 +218,164 @@ export const webhook: WhatsAppProvider = {
 			raw: response.body,
 		};
 	},
+
+	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, options),
+
+	async downloadMedia(transport, node, _credentials, event) {
+		if (!event.media?.url) return undefined;
+		// Gateways' media URLs are fetched with the connection's auth (Bearer token, headers).
+		const result = await transport({ method: 'GET', url: event.media.url, encoding: 'arraybuffer' });
+		if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, []);
+		if (result.response.statusCode < 200 || result.response.statusCode >= 300) {
+			throw inputError(node, undefined, `Could not download the media at ${event.media.url} (HTTP ${result.response.statusCode})`);
+		}
+		const type = result.response.headers['content-type'];
+		return { data: Buffer.from(result.response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : event.media.mimeType, fileName: event.media.filename };
+	},
 };
+
+/* ------------------------------------------------------------------------------------------------
+ * Inbound: messages and delivery statuses posted by the gateway (to the trigger, e.g. the Status URL).
+ * ---------------------------------------------------------------------------------------------- */
+
+export const GATEWAY_FIELDS = [
+	'event',
+	'messageId',
+	'from',
+	'to',
+	'profileName',
+	'timestamp',
+	'type',
+	'text',
+	'mediaUrl',
+	'mimeType',
+	'caption',
+	'fileName',
+	'replyId',
+	'replyTitle',
+	'contextMessageId',
+	'status',
+	'errorCode',
+	'errorMessage',
+] as const;
+
+export type GatewayField = (typeof GATEWAY_FIELDS)[number];
+
+export interface GatewayInboundOptions {
+	/** Where the list of events is, when the gateway batches them (empty: the body is one event or an array). */
+	eventsPath?: string;
+	/** Field paths into each event; defaults to the field's own name. */
+	paths?: Partial<Record<GatewayField, string>>;
+	signatureHeader?: string;
+	signatureSecret?: string;
+	allowUnauthenticated?: boolean;
+}
+
+/** `a.b[0].c` → value; an empty path is the object itself. */
+export function valueAt(source: unknown, path: string | undefined): unknown {
+	if (!path) return source;
+	let current: unknown = source;
+	for (const key of path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)) {
+		if (current === null || typeof current !== 'object') return undefined;
+		current = (current as Record<string, unknown>)[key];
+	}
+	return current;
+}
+
+const textOf = (value: unknown) =>
+	value === undefined || value === null || value === '' ? undefined : typeof value === 'object' ? JSON.stringify(value) : String(value);
+
+function isoOf(value: unknown): string | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const number = Number(value);
+	const date = Number.isFinite(number) ? new Date(number < 1e12 ? number * 1000 : number) : new Date(String(value));
+	return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+export function normaliseGatewayEvent(source: unknown, options: GatewayInboundOptions): InboundEvent {
+	const get = (field: GatewayField) => valueAt(source, options.paths?.[field] || field);
+	const declared = textOf(get('event'));
+	const status = textOf(get('status'));
+	const text = textOf(get('text'));
+	const mediaUrl = textOf(get('mediaUrl'));
+	const errorCode = get('errorCode');
+	const failed = status === 'failed' || status === 'undelivered';
+	let event: InboundEvent['event'];
+	if (declared === 'message' || declared === 'status' || declared === 'error') event = declared;
+	else if (status && text === undefined && mediaUrl === undefined) event = failed ? 'error' : 'status';
+	else event = 'message';
+	if (event === 'status' && failed) event = 'error';
+	const replyId = textOf(get('replyId'));
+	const contextId = textOf(get('contextMessageId'));
+	return compact({
+		provider: 'webhook',
+		event,
+		messageId: textOf(get('messageId')),
+		from: textOf(get('from')),
+		to: textOf(get('to')),
+		profileName: textOf(get('profileName')),
+		timestamp: isoOf(get('timestamp')) ?? new Date().toISOString(),
+		type: textOf(get('type')) ?? (event === 'message' ? (mediaUrl ? 'media' : 'text') : 'status'),
+		text,
+		media: mediaUrl
+			? compact({ url: mediaUrl, mimeType: textOf(get('mimeType')), caption: textOf(get('caption')), filename: textOf(get('fileName')) })
+			: undefined,
+		reply: replyId ? compact({ id: replyId, title: textOf(get('replyTitle')) }) : undefined,
+		context: contextId ? { messageId: contextId } : undefined,
+		status,
+		errors:
+			errorCode !== undefined || get('errorMessage') !== undefined
+				? [compact({ code: errorCode as string | number | undefined, message: textOf(get('errorMessage')) })]
+				: undefined,
+		raw: source,
+	}) as InboundEvent;
+}
+
+export function handleGatewayInbound(
+	request: InboundRequest,
+	raw: ICredentialDataDecryptedObject,
+	options: GatewayInboundOptions,
+): InboundResult {
+	const credentials = webhookCredentials(raw);
+	if (request.method !== 'POST') return reject(405, 'Only POST is accepted');
+	const bytes = rawBytes(request);
+	let checked = false;
+	if (credentials.authToken) {
+		const authorization = header(request, 'authorization') ?? '';
+		const presented = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] ?? '';
+		if (!safeEqual(presented, credentials.authToken)) return reject(401, 'Invalid or missing bearer token');
+		checked = true;
+	}
+	if (options.signatureSecret) {
+		const name = options.signatureHeader || 'x-signature-256';
+		const presented = (header(request, name) ?? '').trim().toLowerCase().replace(/^sha256=/, '');
+		if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, bytes))) return reject(401, `Invalid or missing ${name}`);
+		checked = true;
+	}
+	if (!checked && !options.allowUnauthenticated) {
+		return reject(401, 'This trigger accepts only authenticated requests: set an Auth Token on the connection or a signature secret in the trigger');
+	}
+	const type = contentType(request);
+	let body: unknown;
+	if (type === 'application/json') {
+		const parsed = parseJsonBody(bytes);
+		if (!parsed.ok) return reject(parsed.status, parsed.message);
+		body = parsed.value;
+	} else if (type === 'application/x-www-form-urlencoded') {
+		const parsed = request.rawBody ? parseFormBody(bytes) : { ok: true as const, value: request.parsedBody as Record<string, string | string[]> };
+		if (!parsed.ok) return reject(parsed.status, parsed.message);
+		body = parsed.value;
+	} else {
+		return reject(415, 'Expected application/json or application/x-www-form-urlencoded');
+	}
+	const list = valueAt(body, options.eventsPath);
+	const sources = Array.isArray(list) ? list : [list];
+	if (sources.length === 0 || sources.some((source) => !source || typeof source !== 'object')) {
+		return reject(400, options.eventsPath ? `No events found at "${options.eventsPath}"` : 'Body is not a JSON object or array of objects');
+	}
+	return {
+		kind: 'events',
+		events: sources.map((source) => normaliseGatewayEvent(source, options)),
+		ack: { status: 200, body: '{"received":true}', contentType: 'application/json' },
+	};
+}

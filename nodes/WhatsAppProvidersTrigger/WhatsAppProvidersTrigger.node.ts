@@ -1,0 +1,37 @@
+import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
+
+import { providerProperty } from '../shared/connection';
+import { triggerProperties } from './description';
+import { handleWebhook, webhookLifecycle } from './handler';
+
+export class WhatsAppProvidersTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'WhatsApp (Providers) Trigger',
+		name: 'whatsAppProvidersTrigger',
+		icon: { light: 'file:../../icons/whatsapp.svg', dark: 'file:../../icons/whatsapp.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"On " + $parameter["triggerOn"].join(", ")}}',
+		description: 'Starts the workflow on WhatsApp messages and delivery statuses from Twilio, the Meta Cloud API or a webhook gateway',
+		defaults: { name: 'WhatsApp Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
+			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
+			{ name: 'whatsAppWebhookApi', required: true, displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } } },
+		],
+		webhooks: [
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'whatsapp' },
+		],
+		properties: [providerProperty, ...triggerProperties],
+	};
+
+	webhookMethods = { default: webhookLifecycle };
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await handleWebhook.call(this);
+	}
+}

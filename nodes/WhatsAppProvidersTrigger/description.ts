@@ -1,0 +1,164 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { META, TWILIO, WEBHOOK } from '../shared/connection';
+import { GATEWAY_FIELDS } from '../shared/providers/webhook';
+
+const forProvider = (...authentication: string[]) => ({ show: { authentication } });
+
+export const triggerProperties: INodeProperties[] = [
+	{
+		displayName:
+			'In Twilio Console → Messaging → Senders → WhatsApp senders (or your Messaging Service), set "When a message comes in" and the status callback URL to this node\'s Production URL (HTTP POST). Every request is checked against the Auth Token of the connection.',
+		name: 'twilioNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: forProvider(TWILIO),
+	},
+	{
+		displayName:
+			'In the Meta App Dashboard → WhatsApp → Configuration, set the Callback URL to this node\'s Production URL and the Verify token to the connection\'s Verify Token, and subscribe to "messages". Or turn on "Register Webhook on Activation" to give this phone number its own URL, so other numbers of the same app can use other workflows.',
+		name: 'metaNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: forProvider(META),
+	},
+	{
+		displayName:
+			"Have your gateway POST inbound messages and delivery statuses to this node's Production URL as JSON, with the connection's Auth Token as a Bearer token (or an HMAC signature, see Options). Set the connection's Status URL to the same URL.",
+		name: 'webhookNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: forProvider(WEBHOOK),
+	},
+	{
+		displayName: 'Trigger On',
+		name: 'triggerOn',
+		type: 'multiOptions',
+		required: true,
+		options: [
+			{
+				name: 'Account and Group Updates',
+				value: 'update',
+				description: 'Meta: template status, account and group changes',
+			},
+			{
+				name: 'Delivery Statuses',
+				value: 'status',
+				description: 'Sent, delivered and read receipts of messages you sent',
+			},
+			{
+				name: 'Errors',
+				value: 'error',
+				description: 'Failed deliveries and errors the provider reports',
+			},
+			{
+				name: 'Messages',
+				value: 'message',
+				description: 'Messages customers send you',
+			},
+		],
+		default: ['message'],
+		description:
+			'Statuses are off by default: each message you send produces up to three of them, and they would re-run a workflow meant for messages',
+	},
+	{
+		displayName: 'Register Webhook on Activation',
+		name: 'registerWebhook',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether to set this trigger's URL as the phone number's own webhook (override_callback_uri) when the workflow is activated, and remove it when deactivated",
+		displayOptions: forProvider(META),
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Allow Unauthenticated Requests',
+				name: 'allowUnauthenticated',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to accept gateway requests when the connection has no Auth Token and no signature secret is set. Anyone who knows the URL could then start the workflow.',
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				displayName: 'Download Media',
+				name: 'downloadMedia',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to download the media of inbound messages into the binary field "data"',
+			},
+			{
+				displayName: 'Events Path',
+				name: 'eventsPath',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. data.events',
+				description: 'Where the gateway puts a list of events; leave empty when the body is one event or an array',
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				displayName: 'Field Paths',
+				name: 'fieldPaths',
+				type: 'fixedCollection',
+				typeOptions: { multipleValues: true },
+				default: {},
+				placeholder: 'Add Field Path',
+				description: "Where each field of the item is in the gateway's payload (dot paths such as message.text); by default the field's own name",
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+				options: [
+					{
+						name: 'path',
+						displayName: 'Path',
+						values: [
+							{
+								displayName: 'Field',
+								name: 'field',
+								type: 'options',
+								options: GATEWAY_FIELDS.map((field) => ({ name: field, value: field })),
+								default: 'text',
+							},
+							{
+								displayName: 'Path',
+								name: 'path',
+								type: 'string',
+								default: '',
+								placeholder: 'e.g. message.body',
+							},
+						],
+					},
+				],
+			},
+			{
+				displayName: 'Max Body Size (KB)',
+				name: 'maxBodyKb',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 5120,
+				description: 'Larger requests are refused with 413',
+			},
+			{
+				displayName: 'Signature Header',
+				name: 'signatureHeader',
+				type: 'string',
+				default: 'X-Signature-256',
+				description: 'The header carrying the hex HMAC-SHA256 of the raw body (an optional "sha256=" prefix is accepted)',
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				displayName: 'Signature Secret',
+				name: 'signatureSecret',
+				type: 'string',
+				typeOptions: { password: true },
+				default: '',
+				description: 'When set, every gateway request must carry a valid signature',
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+		],
+	},
+];
