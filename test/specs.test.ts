@@ -61,6 +61,11 @@ const VALID_BODIES: Array<[string, unknown]> = [
 			},
 		},
 	],
+	['text with tracking data', textMessage({ biz_opaque_callback_data: 'campaign-7' })],
+	[
+		'contact with a CELL phone',
+		{ messaging_product: 'whatsapp', to: TO, type: 'contacts', contacts: [{ name: { formatted_name: 'Ana' }, phones: [{ phone: '+1 650 555 1234', type: 'CELL' }] }] },
+	],
 	['mark as read', MARK_AS_READ],
 	['mark as read with typing indicator', { ...MARK_AS_READ, typing_indicator: { type: 'text' } }],
 	[

@@ -438,6 +438,25 @@ export const META_SCHEMA_CORRECTIONS: readonly MetaSchemaCorrection[] = [
 		},
 	},
 	{
+		id: 'base-tracking-data',
+		reason:
+			'BaseMessageProperties omits `biz_opaque_callback_data`, the tracking string every message ' +
+			'send accepts and that comes back in its status webhooks (Meta\'s "Messages" reference; the ' +
+			'spec itself documents the field, max 512 characters, only for calls).',
+		apply(schemas) {
+			at(schemas, 'BaseMessageProperties', 'properties').biz_opaque_callback_data = { type: 'string', maxLength: 512 };
+		},
+	},
+	{
+		id: 'contact-phone-types',
+		reason:
+			'PhoneObject.type allows HOME and WORK only; Meta\'s "Contacts messages" reference lists the ' +
+			'standard values CELL, MAIN, IPHONE, HOME and WORK, and inbound contacts arrive with MOBILE.',
+		apply(schemas) {
+			at(schemas, 'PhoneObject', 'properties', 'type').enum = ['CELL', 'MAIN', 'IPHONE', 'HOME', 'WORK', 'MOBILE'];
+		},
+	},
+	{
 		id: 'template-button-text-parameter-boolean',
 		reason:
 			'Example "Send Sample Issue Resolution Template" sends quick-reply button parameters ' +
