@@ -14,7 +14,7 @@ describe('normalisePhone', () => {
 		expect(normalisePhone(input)).toBe(expected);
 	});
 
-	it.each([
+	const invalid: Array<[unknown, string]> = [
 		['', 'empty'],
 		['abc', 'letters'],
 		['+0123456789', 'leading zero'],
@@ -26,7 +26,8 @@ describe('normalisePhone', () => {
 		[undefined, 'undefined'],
 		[null, 'null'],
 		[{}, 'object'],
-	])('rejects %p (%s)', (input) => {
+	];
+	it.each(invalid)('rejects %p (%s)', (input) => {
 		expect(normalisePhone(input)).toBeUndefined();
 	});
 });
