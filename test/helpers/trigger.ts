@@ -1,0 +1,157 @@
+/**
+ * Serves the WhatsApp trigger on 127.0.0.1 the way n8n does: a real HTTP request arrives, its raw
+ * body is kept and parsed like n8n's body parser, n8n-core's real WebhookContext runs the node's
+ * webhook(), and whatever the node answers goes back on the wire. Executions started are recorded.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+
+import { HookContext, WebhookContext } from 'n8n-core';
+import {
+	Workflow,
+	type IDataObject,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeParameters,
+	type IWebhookData,
+	type IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+
+import { WhatsAppProvidersTrigger } from '../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
+import { nodeTypesOf, PACKAGE, TestCredentialsHelper, withDefaults } from './n8n';
+
+export interface TriggerServer {
+	/** The production URL of the trigger, as n8n would show it. */
+	url: string;
+	/** Items of every execution the trigger started, in order. */
+	executions: INodeExecutionData[][];
+	/** Runs an activation hook (checkExists / create / delete) as n8n does on (de)activation. */
+	hook(name: 'checkExists' | 'create' | 'delete'): Promise<boolean>;
+	close(): Promise<void>;
+}
+
+export async function startTrigger(options: { parameters: INodeParameters; credentials: Record<string, IDataObject> }): Promise<TriggerServer> {
+	const nodeType = new WhatsAppProvidersTrigger();
+	const store = Object.fromEntries(Object.entries(options.credentials).map(([type, data]) => [type, withDefaults(type, data)]));
+	const nodeCredentials: Record<string, INodeCredentialsDetails> = Object.fromEntries(
+		Object.keys(options.credentials).map((type) => [type, { id: `cred-${type}`, name: `My ${type}` }]),
+	);
+	const node: INode = {
+		id: 'node-trigger',
+		name: 'WhatsApp Trigger',
+		type: `${PACKAGE}.whatsAppProvidersTrigger`,
+		typeVersion: 1,
+		position: [0, 0],
+		webhookId: 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff',
+		parameters: options.parameters,
+		credentials: nodeCredentials,
+	};
+	const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
+	const workflowNode = workflow.getNode(node.name)!;
+	const executions: INodeExecutionData[][] = [];
+	let baseUrl = '';
+
+	const additionalDataFor = (req?: unknown, res?: unknown) =>
+		({
+			credentialsHelper: new TestCredentialsHelper(store),
+			webhookBaseUrl: `${baseUrl}/webhook`,
+			webhookTestBaseUrl: `${baseUrl}/webhook-test`,
+			instanceBaseUrl: `${baseUrl}/`,
+			restApiUrl: `${baseUrl}/rest`,
+			variables: {},
+			httpRequest: req,
+			httpResponse: res,
+		}) as unknown as IWorkflowExecuteAdditionalData;
+
+	const webhookData = (name: 'default' | 'setup', additionalData: IWorkflowExecuteAdditionalData): IWebhookData => {
+		const description = nodeType.description.webhooks!.find((webhook) => webhook.name === name)!;
+		return {
+			httpMethod: description.httpMethod as IWebhookData['httpMethod'],
+			node: node.name,
+			path: 'whatsapp',
+			webhookDescription: description,
+			workflowId: workflow.id,
+			workflowExecuteAdditionalData: additionalData,
+			webhookId: node.webhookId,
+			isTest: false,
+		};
+	};
+
+	const server = http.createServer((incoming, outgoing) => {
+		const chunks: Buffer[] = [];
+		incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+		incoming.on('end', () => {
+			void (async () => {
+				const rawBody = Buffer.concat(chunks);
+				const type = (incoming.headers['content-type'] ?? '').split(';')[0].trim();
+				const url = new URL(incoming.url ?? '/', baseUrl);
+				let body: unknown = {};
+				// n8n's body parser: JSON that does not parse is refused before the node runs (422).
+				if (rawBody.length && type === 'application/json') {
+					try {
+						body = JSON.parse(rawBody.toString());
+					} catch {
+						outgoing.writeHead(422, { 'content-type': 'application/json' }).end('{"message":"Failed to parse request body"}');
+						return;
+					}
+				} else if (rawBody.length && type === 'application/x-www-form-urlencoded') body = parseQuery(rawBody.toString());
+				const req = Object.assign(incoming, {
+					rawBody,
+					body,
+					query: Object.fromEntries(url.searchParams),
+					originalUrl: incoming.url,
+					contentType: type,
+				});
+				let sent = false;
+				const res = {
+					statusCode: 200,
+					contentType: 'application/json',
+					status(code: number) {
+						this.statusCode = code;
+						return this;
+					},
+					type(value: string) {
+						this.contentType = value;
+						return this;
+					},
+					send(payload: string) {
+						sent = true;
+						outgoing.writeHead(this.statusCode, { 'content-type': this.contentType }).end(payload);
+						return this;
+					},
+					json(payload: unknown) {
+						return this.type('application/json').send(JSON.stringify(payload));
+					},
+				};
+				const additionalData = additionalDataFor(req, res);
+				const name = incoming.method === 'GET' ? 'setup' : 'default';
+				const context = new WebhookContext(workflow, workflowNode, additionalData, 'webhook', webhookData(name, additionalData), [], null);
+				try {
+					const result = await nodeType.webhook.call(context);
+					if (result.workflowData) executions.push(result.workflowData[0]);
+					if (!sent) {
+						if (result.webhookResponse !== undefined) outgoing.writeHead(200).end(String(result.webhookResponse));
+						else outgoing.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Workflow was started"}');
+					}
+				} catch (error) {
+					if (!sent) outgoing.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: (error as Error).message }));
+				}
+			})();
+		});
+	});
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+	return {
+		url: `${baseUrl}/webhook/${node.webhookId}/whatsapp`,
+		executions,
+		async hook(name) {
+			const additionalData = additionalDataFor();
+			const context = new HookContext(workflow, workflowNode, additionalData, 'trigger', 'activate', webhookData('default', additionalData));
+			return await nodeType.webhookMethods.default[name].call(context);
+		},
+		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+	};
+}
