@@ -313,7 +313,8 @@ const fromAddress = (value: unknown) => {
 export function normaliseTwilioParams(params: Record<string, string | string[]>): InboundEvent {
 	const messageSid = str(params.MessageSid) ?? str(params.SmsSid);
 	const statusValue = str(params.MessageStatus) ?? str(params.SmsStatus);
-	const isStatus = params.MessageStatus !== undefined && params.Body === undefined && params.NumMedia === undefined;
+	// Status callbacks carry MessageStatus and no Body; inbound messages are "received".
+	const isStatus = statusValue !== undefined && statusValue !== 'received' && params.Body === undefined;
 	const base = {
 		provider: 'twilio',
 		messageId: messageSid,

@@ -292,8 +292,32 @@ function isoOf(value: unknown): string | undefined {
 	return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/** Where each field is looked for when the trigger sets no path: the field's name, then common aliases. */
+const DEFAULT_PATHS: Partial<Record<GatewayField, string[]>> = {
+	event: ['event', 'kind'],
+	messageId: ['messageId', 'message_id', 'id', 'sid'],
+	profileName: ['profileName', 'profile_name', 'name'],
+	mediaUrl: ['mediaUrl', 'media_url', 'media.url'],
+	mimeType: ['mimeType', 'mime_type', 'media.mimeType', 'media.mime_type'],
+	caption: ['caption', 'media.caption'],
+	fileName: ['fileName', 'filename', 'media.filename'],
+	replyId: ['replyId', 'reply.id'],
+	replyTitle: ['replyTitle', 'reply.title'],
+	contextMessageId: ['contextMessageId', 'context.messageId', 'context.id', 'replyTo'],
+	errorCode: ['errorCode', 'error.code'],
+	errorMessage: ['errorMessage', 'error.message'],
+};
+
 export function normaliseGatewayEvent(source: unknown, options: GatewayInboundOptions): InboundEvent {
-	const get = (field: GatewayField) => valueAt(source, options.paths?.[field] || field);
+	const get = (field: GatewayField) => {
+		const configured = options.paths?.[field];
+		if (configured) return valueAt(source, configured);
+		for (const path of DEFAULT_PATHS[field] ?? [field]) {
+			const value = valueAt(source, path);
+			if (value !== undefined && value !== null && value !== '') return value;
+		}
+		return undefined;
+	};
 	const declared = textOf(get('event'));
 	const status = textOf(get('status'));
 	const text = textOf(get('text'));
