@@ -106,29 +106,31 @@ async function downloadMedia(
 	}
 }
 
+/** Runs one registration step when the provider supports it and the user asked for it. */
+async function registration(
+	context: IHookFunctions,
+	step: 'exists' | 'create' | 'remove',
+): Promise<boolean> {
+	const { provider, credentialType } = providerOf(context);
+	const registrar = provider.webhookRegistration;
+	if (!registrar || context.getNodeParameter('registerWebhook', false) !== true) return true;
+	const url = context.getNodeWebhookUrl('default') as string;
+	const credentials = await context.getCredentials(credentialType);
+	const transport = createTransport(context, credentialType);
+	if (step === 'exists') return await registrar.exists(transport, context.getNode(), credentials, url);
+	await registrar[step](transport, context.getNode(), credentials, url);
+	return true;
+}
+
 /** Activation hooks: only providers that let us point them at the URL do anything. */
 export const webhookLifecycle = {
 	async checkExists(this: IHookFunctions): Promise<boolean> {
-		const { provider, credentialType } = providerOf(this);
-		if (!provider.webhookRegistration || this.getNodeParameter('registerWebhook', false) !== true) return true;
-		const url = this.getNodeWebhookUrl('default') as string;
-		const credentials = await this.getCredentials(credentialType);
-		return await provider.webhookRegistration.exists(createTransport(this, credentialType), this.getNode(), credentials, url);
+		return await registration(this, 'exists');
 	},
 	async create(this: IHookFunctions): Promise<boolean> {
-		const { provider, credentialType } = providerOf(this);
-		if (!provider.webhookRegistration || this.getNodeParameter('registerWebhook', false) !== true) return true;
-		const url = this.getNodeWebhookUrl('default') as string;
-		const credentials = await this.getCredentials(credentialType);
-		await provider.webhookRegistration.create(createTransport(this, credentialType), this.getNode(), credentials, url);
-		return true;
+		return await registration(this, 'create');
 	},
 	async delete(this: IHookFunctions): Promise<boolean> {
-		const { provider, credentialType } = providerOf(this);
-		if (!provider.webhookRegistration || this.getNodeParameter('registerWebhook', false) !== true) return true;
-		const url = this.getNodeWebhookUrl('default') as string;
-		const credentials = await this.getCredentials(credentialType);
-		await provider.webhookRegistration.remove(createTransport(this, credentialType), this.getNode(), credentials, url);
-		return true;
+		return await registration(this, 'remove');
 	},
 };

@@ -19,6 +19,7 @@ import {
 import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import { toDigits } from '../phone';
 import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
+import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Meta Cloud API';
@@ -35,7 +36,6 @@ export interface MetaCredentials {
 }
 
 export function metaCredentials(raw: ICredentialDataDecryptedObject): MetaCredentials {
-	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 	return {
 		accessToken: text(raw.accessToken),
 		phoneNumberId: text(raw.phoneNumberId),
@@ -43,7 +43,7 @@ export function metaCredentials(raw: ICredentialDataDecryptedObject): MetaCreden
 		appSecret: text(raw.appSecret),
 		verifyToken: text(raw.verifyToken),
 		graphApiVersion: text(raw.graphApiVersion) || DEFAULT_GRAPH_VERSION,
-		baseUrl: (text(raw.baseUrl) || 'https://graph.facebook.com').replace(/\/+$/, ''),
+		baseUrl: baseUrl(raw.baseUrl, 'https://graph.facebook.com'),
 	};
 }
 

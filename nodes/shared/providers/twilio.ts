@@ -19,6 +19,7 @@ import {
 import type { OutboundMessage, SendResult } from '../message';
 import { toTwilioAddress } from '../phone';
 import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
+import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Twilio';
@@ -35,13 +36,12 @@ export interface TwilioCredentials {
 }
 
 export function twilioCredentials(raw: ICredentialDataDecryptedObject): TwilioCredentials {
-	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 	return {
 		accountSid: text(raw.accountSid),
 		authToken: text(raw.authToken),
 		from: text(raw.from),
 		messagingServiceSid: text(raw.messagingServiceSid),
-		baseUrl: (text(raw.baseUrl) || 'https://api.twilio.com').replace(/\/+$/, ''),
+		baseUrl: baseUrl(raw.baseUrl, 'https://api.twilio.com'),
 	};
 }
 

@@ -18,6 +18,7 @@ import {
 } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import { networkError, retryAfterMs } from '../transport';
+import { firstValueAt, text, valueAt } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'the webhook gateway';
@@ -32,7 +33,6 @@ export interface WebhookCredentials {
 }
 
 export function webhookCredentials(raw: ICredentialDataDecryptedObject): WebhookCredentials {
-	const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
 	const method = text(raw.method).toUpperCase() || 'POST';
 	const template = raw.bodyTemplate;
 	return {
@@ -115,17 +115,6 @@ export function buildWebhookRequest(
 	};
 }
 
-function pick(body: unknown, paths: string[][]): unknown {
-	for (const path of paths) {
-		let current: unknown = body;
-		for (const key of path) {
-			current = current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
-		}
-		if (current !== undefined && current !== null && current !== '') return current;
-	}
-	return undefined;
-}
-
 export const webhook: WhatsAppProvider = {
 	id: 'webhook',
 	credentialType: 'whatsAppWebhookApi',
@@ -183,8 +172,8 @@ export const webhook: WhatsAppProvider = {
 		if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
 		const { response } = result;
 		if (response.statusCode < 200 || response.statusCode >= 300) {
-			const code = pick(response.body, [['code'], ['error', 'code'], ['errorCode']]);
-			const text = pick(response.body, [['message'], ['error', 'message'], ['error']]);
+			const code = firstValueAt(response.body, ['code', 'error.code', 'errorCode']);
+			const text = firstValueAt(response.body, ['message', 'error.message', 'error']);
 			const status = response.statusCode;
 			throw providerApiError(
 				node,
@@ -208,8 +197,8 @@ export const webhook: WhatsAppProvider = {
 				secrets,
 			);
 		}
-		const messageId = pick(response.body, [['messageId'], ['message_id'], ['id'], ['sid'], ['messages', '0', 'id'], ['data', 'id']]);
-		const status = pick(response.body, [['status'], ['message_status'], ['messages', '0', 'message_status']]);
+		const messageId = firstValueAt(response.body, ['messageId', 'message_id', 'id', 'sid', 'messages[0].id', 'data.id']);
+		const status = firstValueAt(response.body, ['status', 'message_status', 'messages[0].message_status']);
 		return {
 			provider: 'webhook',
 			messageId: messageId === undefined ? '' : String(messageId),
@@ -271,17 +260,6 @@ export interface GatewayInboundOptions {
 	allowUnauthenticated?: boolean;
 }
 
-/** `a.b[0].c` → value; an empty path is the object itself. */
-export function valueAt(source: unknown, path: string | undefined): unknown {
-	if (!path) return source;
-	let current: unknown = source;
-	for (const key of path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)) {
-		if (current === null || typeof current !== 'object') return undefined;
-		current = (current as Record<string, unknown>)[key];
-	}
-	return current;
-}
-
 const textOf = (value: unknown) =>
 	value === undefined || value === null || value === '' ? undefined : typeof value === 'object' ? JSON.stringify(value) : String(value);
 
@@ -311,12 +289,7 @@ const DEFAULT_PATHS: Partial<Record<GatewayField, string[]>> = {
 export function normaliseGatewayEvent(source: unknown, options: GatewayInboundOptions): InboundEvent {
 	const get = (field: GatewayField) => {
 		const configured = options.paths?.[field];
-		if (configured) return valueAt(source, configured);
-		for (const path of DEFAULT_PATHS[field] ?? [field]) {
-			const value = valueAt(source, path);
-			if (value !== undefined && value !== null && value !== '') return value;
-		}
-		return undefined;
+		return configured ? valueAt(source, configured) : firstValueAt(source, DEFAULT_PATHS[field] ?? [field]);
 	};
 	const declared = textOf(get('event'));
 	const status = textOf(get('status'));
