@@ -69,6 +69,8 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	if (result.kind === 'reject') return refuse(result.status, redact(result.message, provider.secrets(credentials)));
 	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
 
+	// Answer at once: providers retry slow webhooks, and media downloads below can take a while.
+	res.status(result.ack.status).type(result.ack.contentType).send(result.ack.body);
 	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
 	const events = result.events.filter((event) => wanted.has(event.event));
 	const items: INodeExecutionData[] = [];
@@ -82,7 +84,6 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		}
 		items.push(item);
 	}
-	res.status(result.ack.status).type(result.ack.contentType).send(result.ack.body);
 	if (items.length === 0) return { noWebhookResponse: true };
 	return { noWebhookResponse: true, workflowData: [items] };
 }
