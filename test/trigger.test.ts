@@ -31,11 +31,18 @@ async function trigger(provider: string, parameters: IDataObject = {}, credentia
 	return server;
 }
 
-const fire = (server: TriggerServer, options: Omit<FireOptions, 'url'>) => sb.fire({ url: server.url, ...options });
+async function fire(server: TriggerServer, options: Omit<FireOptions, 'url'>) {
+	const response = await sb.fire({ url: server.url, ...options });
+	await server.settled();
+	return response;
+}
 
-async function post(url: string, body: string | Buffer, headers: Record<string, string>) {
+/** POSTs to the trigger (or another URL of it) and waits until the node has finished with the request. */
+async function post(server: TriggerServer, body: string | Buffer, headers: Record<string, string>, url = server.url) {
 	const response = await fetch(url, { method: 'POST', body, headers });
-	return { status: response.status, text: await response.text(), type: response.headers.get('content-type') };
+	const result = { status: response.status, text: await response.text(), type: response.headers.get('content-type') };
+	await server.settled();
+	return result;
 }
 
 const metaSign = (body: string, secret = accounts.meta.appSecret) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -117,7 +124,7 @@ describe('Meta Cloud API', () => {
 			object: 'whatsapp_business_account',
 			entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: '999000999' }, messages: [{ from: '1650', id: 'wamid.X', timestamp: '1750000000', type: 'text', text: { body: 'other number' } }] } }] }],
 		});
-		const response = await post(server.url, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
+		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBe(200);
 		expect(server.executions).toHaveLength(0);
 	});
@@ -129,7 +136,7 @@ describe('Meta Cloud API', () => {
 		['a JSON array', '[1,2]', 400],
 	])('answers %s with %d and starts nothing', async (_name, body, status) => {
 		const server = await trigger(META);
-		const response = await post(server.url, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
+		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBe(status);
 		expect(JSON.parse(response.text)).toEqual({ error: expect.any(String) });
 		expect(server.executions).toHaveLength(0);
@@ -138,7 +145,7 @@ describe('Meta Cloud API', () => {
 	it('refuses an enormous body with 413 before any work', async () => {
 		const server = await trigger(META, { options: { maxBodyKb: 1 } });
 		const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'x'.repeat(4096) });
-		const response = await post(server.url, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
+		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBe(413);
 		expect(server.executions).toHaveLength(0);
 	});
@@ -146,7 +153,7 @@ describe('Meta Cloud API', () => {
 	it('answers malformed JSON with a 4xx and no execution (n8n refuses it before the node, the node itself says 400)', async () => {
 		const server = await trigger(META);
 		const body = '{"object": "whatsapp_business_account", ';
-		const response = await post(server.url, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
+		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBeGreaterThanOrEqual(400);
 		expect(response.status).toBeLessThan(500);
 		expect(server.executions).toHaveLength(0);
@@ -160,7 +167,7 @@ describe('Meta Cloud API', () => {
 	it('answers a signed request with the wrong content type with 415', async () => {
 		const server = await trigger(META);
 		const body = 'object=whatsapp_business_account';
-		const response = await post(server.url, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': metaSign(body) });
+		const response = await post(server, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBe(415);
 	});
 
@@ -168,6 +175,7 @@ describe('Meta Cloud API', () => {
 		const server = await trigger(META, { options: { downloadMedia: true } });
 		const data = Buffer.from('fake-jpeg-bytes-0123456789');
 		await fire(server, { provider: 'meta', kind: 'message', type: 'image', media: { contentType: 'image/jpeg', data, caption: 'Taj Mahal' } });
+		await server.settled();
 		const [item] = server.executions[0];
 		expect(item.json).toMatchObject({ type: 'image', text: 'Taj Mahal', media: { id: expect.any(String), mimeType: 'image/jpeg', caption: 'Taj Mahal' } });
 		expect(Buffer.from(item.binary!.data.data, 'base64').equals(data)).toBe(true);
@@ -242,7 +250,7 @@ describe('every /whatsapp/webhooks example of the v23.0 spec', () => {
 		// Through the real webhook path too, signed with the app secret.
 		const server = await trigger(META, { triggerOn: ['message', 'status', 'error', 'update'] });
 		const raw = JSON.stringify(body);
-		const response = await post(server.url, raw, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(raw) });
+		const response = await post(server, raw, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(raw) });
 		expect(response.status).toBe(200);
 		expect(server.executions).toHaveLength(1);
 		expect(server.executions[0][0].json).toMatchObject(expected[name as string]);
@@ -277,9 +285,9 @@ describe('Twilio', () => {
 		const params = { AccountSid: accounts.twilio.accountSid, MessageSid: 'SM' + 'f'.repeat(32), From: 'whatsapp:+16505551234', To: 'whatsapp:+14155238886', Body: 'Oracle & co = ok?', NumMedia: '0', ProfileName: 'Zoë' };
 		const signature = twilioLib.getExpectedTwilioSignature(accounts.twilio.authToken, server.url, params);
 		const body = new URLSearchParams(params).toString();
-		const ok = await post(server.url, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
+		const ok = await post(server, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
 		expect(ok.status).toBe(200);
-		const changed = await post(server.url, body.replace('Oracle', 'Forged'), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
+		const changed = await post(server, body.replace('Oracle', 'Forged'), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
 		expect(changed.status).toBe(401);
 		expect(server.executions).toHaveLength(1);
 		expect(server.executions[0][0].json).toMatchObject({ text: 'Oracle & co = ok?', profileName: 'Zoë' });
@@ -304,8 +312,8 @@ describe('Twilio', () => {
 		const url = `${server.url}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
 		const signature = twilioLib.getExpectedTwilioSignature(accounts.twilio.authToken, url, {});
 		expect(twilioLib.validateRequestWithBody(accounts.twilio.authToken, signature, url, body)).toBe(true);
-		expect((await post(url, body, { 'content-type': 'application/json', 'x-twilio-signature': signature })).status).toBe(200);
-		expect((await post(url, body.replace('json', 'JSON'), { 'content-type': 'application/json', 'x-twilio-signature': signature })).status).toBe(401);
+		expect((await post(server, body, { 'content-type': 'application/json', 'x-twilio-signature': signature }, url)).status).toBe(200);
+		expect((await post(server, body.replace('json', 'JSON'), { 'content-type': 'application/json', 'x-twilio-signature': signature }, url)).status).toBe(401);
 		expect(server.executions).toHaveLength(1);
 		expect(server.executions[0][0].json.text).toBe('json');
 	});
@@ -343,7 +351,7 @@ describe('Twilio', () => {
 		const server = await trigger(TWILIO);
 		const params = { AccountSid: 'AC' + 'b'.repeat(32), MessageSid: 'SM' + 'c'.repeat(32), From: 'whatsapp:+1', To: 'whatsapp:+2', Body: 'x' };
 		const signature = twilioLib.getExpectedTwilioSignature(accounts.twilio.authToken, server.url, params);
-		const response = await post(server.url, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
+		const response = await post(server, new URLSearchParams(params).toString(), { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature });
 		expect(response.status).toBe(403);
 		expect(server.executions).toHaveLength(0);
 	});
@@ -352,6 +360,7 @@ describe('Twilio', () => {
 		const server = await trigger(TWILIO, { options: { downloadMedia: true } });
 		const data = Buffer.from('twilio-media-bytes');
 		await fire(server, { provider: 'twilio', kind: 'message', media: { contentType: 'image/png', data, caption: 'pic' } });
+		await server.settled();
 		const [item] = server.executions[0];
 		expect(item.json).toMatchObject({ type: 'image', media: { mimeType: 'image/png' } });
 		expect(Buffer.from(item.binary!.data.data, 'base64').equals(data)).toBe(true);
@@ -420,9 +429,9 @@ describe('Webhook gateway', () => {
 
 	it('answers a body that is not an object with 400', async () => {
 		const server = await trigger(WEBHOOK);
-		const response = await post(server.url, '"just a string"', { 'content-type': 'application/json', authorization: `Bearer ${accounts.gateway.authToken}` });
+		const response = await post(server, '"just a string"', { 'content-type': 'application/json', authorization: `Bearer ${accounts.gateway.authToken}` });
 		expect(response.status).toBe(400);
-		const empty = await post(server.url, '', { 'content-type': 'application/json', authorization: `Bearer ${accounts.gateway.authToken}` });
+		const empty = await post(server, '', { 'content-type': 'application/json', authorization: `Bearer ${accounts.gateway.authToken}` });
 		expect(empty.status).toBe(400);
 		expect(server.executions).toHaveLength(0);
 	});

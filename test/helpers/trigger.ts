@@ -27,6 +27,8 @@ export interface TriggerServer {
 	url: string;
 	/** Items of every execution the trigger started, in order. */
 	executions: INodeExecutionData[][];
+	/** Resolves when every request received so far has finished (the node may answer before it returns). */
+	settled(): Promise<void>;
 	/** Runs an activation hook (checkExists / create / delete) as n8n does on (de)activation. */
 	hook(name: 'checkExists' | 'create' | 'delete'): Promise<boolean>;
 	close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 	const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
 	const workflowNode = workflow.getNode(node.name)!;
 	const executions: INodeExecutionData[][] = [];
+	const pending = new Set<Promise<void>>();
 	let baseUrl = '';
 
 	const additionalDataFor = (req?: unknown, res?: unknown) =>
@@ -83,7 +86,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 		const chunks: Buffer[] = [];
 		incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
 		incoming.on('end', () => {
-			void (async () => {
+			const handling = (async () => {
 				const rawBody = Buffer.concat(chunks);
 				const type = (incoming.headers['content-type'] ?? '').split(';')[0].trim();
 				const url = new URL(incoming.url ?? '/', baseUrl);
@@ -139,6 +142,8 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 					if (!sent) outgoing.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: (error as Error).message }));
 				}
 			})();
+			pending.add(handling);
+			void handling.finally(() => pending.delete(handling));
 		});
 	});
 	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -147,6 +152,9 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 	return {
 		url: `${baseUrl}/webhook/${node.webhookId}/whatsapp`,
 		executions,
+		async settled() {
+			while (pending.size > 0) await Promise.all([...pending]);
+		},
 		async hook(name) {
 			const additionalData = additionalDataFor();
 			const context = new HookContext(workflow, workflowNode, additionalData, 'trigger', 'activate', webhookData('default', additionalData));
