@@ -369,17 +369,6 @@ export function normaliseTwilioParams(params: Record<string, string | string[]>)
 	return compact(event);
 }
 
-/** Every MediaUrlN of an inbound message with its content type. */
-export function twilioMediaList(params: Record<string, string | string[]>): Array<{ url: string; mimeType?: string }> {
-	const count = Number(str(params.NumMedia) ?? 0) || 0;
-	const list: Array<{ url: string; mimeType?: string }> = [];
-	for (let i = 0; i < count && i < 10; i++) {
-		const url = str(params[`MediaUrl${i}`]);
-		if (url) list.push({ url, mimeType: str(params[`MediaContentType${i}`]) });
-	}
-	return list;
-}
-
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject): InboundResult {
