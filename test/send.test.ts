@@ -165,6 +165,12 @@ describe('Twilio', () => {
 		expect(JSON.stringify({ m: result.error!.message, d: result.error!.description })).not.toContain('wrong-token-value-123');
 	});
 
+	it('refuses a From Number that is not a phone number before sending', async () => {
+		const result = await send(TWILIO, { messageType: 'text', text: 'Hi' }, { credentials: { from: 'my-sender' } });
+		expect(result.error!.message).toMatch(/From Number "my-sender" is not a phone number/);
+		expect(sb.requests).toHaveLength(0);
+	});
+
 	it('refuses a malformed Account SID before sending', async () => {
 		const result = await send(TWILIO, { messageType: 'text', text: 'Hi' }, { credentials: { accountSid: 'AC123' } });
 		expect(result.error!.message).toMatch(/Account SID is not valid/);
@@ -324,6 +330,11 @@ describe('Meta Cloud API', () => {
 		expect(location.location).toEqual({ latitude: 37.4421, longitude: -122.1616, name: 'Philz', address: '101 Forest Ave' });
 		expect(contacts.contacts).toEqual([{ name: { formatted_name: 'Lucía Gómez', first_name: 'Lucía' }, phones: [{ phone: '+1 983 555 2319', type: 'CELL' }], emails: [{ email: 'lucia@example.com', type: 'WORK' }], org: { company: 'ACME' }, urls: [{ url: 'https://acme.example', type: 'WORK' }] }]);
 		expect(reaction.reaction).toEqual({ message_id: 'wamid.XYZ', emoji: '👍' });
+	});
+
+	it('sends to a WhatsApp group by its group ID', async () => {
+		json(await send(META, { to: 'Y2FwaV9ncm91cDoxODA1NTU1MDE3MjoxMjAz', messageType: 'text', text: 'Hi all', options: { recipientType: 'group' } }));
+		expect(metaBodies()[0]).toMatchObject({ recipient_type: 'group', to: 'Y2FwaV9ncm91cDoxODA1NTU1MDE3MjoxMjAz' });
 	});
 
 	it('marks a message as read, with the typing indicator', async () => {

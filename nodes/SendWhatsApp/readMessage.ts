@@ -155,7 +155,8 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 		return { type: 'markRead', to: '', options, markRead: { messageId, typingIndicator: ctx.getNodeParameter('typingIndicator', i, false) === true } };
 	}
 	const rawTo = ctx.getNodeParameter('to', i, '') as unknown;
-	const to = normalisePhone(rawTo);
+	// A WhatsApp group (Meta recipient type "group") is addressed by its group ID, not a number.
+	const to = options.recipientType === 'group' ? String(rawTo ?? '').trim() || undefined : normalisePhone(rawTo);
 	if (!to) {
 		throw inputError(
 			node,

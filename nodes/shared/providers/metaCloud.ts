@@ -148,7 +148,7 @@ export function buildMetaMessageBody(
 	const body: IDataObject = {
 		messaging_product: 'whatsapp',
 		recipient_type: message.options.recipientType ?? 'individual',
-		to: toDigits(message.to),
+		to: message.options.recipientType === 'group' ? message.to : toDigits(message.to),
 	};
 	if (message.replyTo) body.context = { message_id: message.replyTo };
 	if (message.options.trackingData) body.biz_opaque_callback_data = message.options.trackingData;

@@ -17,7 +17,7 @@ import {
 	type InboundResult,
 } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
-import { toTwilioAddress } from '../phone';
+import { normalisePhone, toTwilioAddress } from '../phone';
 import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
@@ -225,6 +225,9 @@ export const twilio: WhatsAppProvider = {
 		}
 		if (credentials.messagingServiceSid && !MESSAGING_SERVICE_SID.test(credentials.messagingServiceSid)) {
 			throw inputError(node, undefined, 'The Twilio connection\'s Messaging Service SID is not valid', 'It starts with MG followed by 32 hexadecimal characters, or leave it empty to send from the From Number.');
+		}
+		if (!credentials.messagingServiceSid && credentials.from && !normalisePhone(credentials.from)) {
+			throw inputError(node, undefined, `The Twilio connection's From Number "${credentials.from}" is not a phone number`, 'Use your WhatsApp-enabled Twilio number in E.164 format, e.g. +14155238886.');
 		}
 		if (!credentials.messagingServiceSid && !credentials.from) {
 			throw inputError(node, undefined, 'The Twilio connection has neither a From Number nor a Messaging Service SID', 'Set the From Number to your WhatsApp-enabled Twilio number (E.164), or a Messaging Service SID.');
