@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION } from '../nodes/shared/defaults';
+
 /**
  * One phone number of a WhatsApp Business Account on Meta's Cloud API.
  * n8n injects `Authorization: Bearer <Access Token>` into every request made with it.
@@ -70,14 +72,14 @@ export class MetaWhatsAppCloudApi implements ICredentialType {
 			displayName: 'Graph API Version',
 			name: 'graphApiVersion',
 			type: 'string',
-			default: 'v23.0',
-			placeholder: 'e.g. v23.0',
+			default: DEFAULT_GRAPH_VERSION,
+			placeholder: `e.g. ${DEFAULT_GRAPH_VERSION}`,
 		},
 		{
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://graph.facebook.com',
+			default: DEFAULT_GRAPH_BASE_URL,
 			description: 'Advanced: change only for a proxy or a local test server',
 		},
 	];
@@ -93,8 +95,7 @@ export class MetaWhatsAppCloudApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL:
-				'={{$credentials.baseUrl.replace(/\\/+$/, "")}}/{{$credentials.graphApiVersion || "v23.0"}}',
+			baseURL: `={{($credentials.baseUrl || "${DEFAULT_GRAPH_BASE_URL}").replace(/\\/+$/, "")}}/{{$credentials.graphApiVersion || "${DEFAULT_GRAPH_VERSION}"}}`,
 			url: '=/{{$credentials.phoneNumberId}}',
 			method: 'GET',
 			qs: { fields: 'display_phone_number,verified_name' },

@@ -6,6 +6,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { DEFAULT_TWILIO_BASE_URL } from '../nodes/shared/defaults';
+
 /**
  * A Twilio account (or subaccount) with a WhatsApp-enabled sender.
  * n8n injects HTTP Basic auth (Account SID : Auth Token) into every request made with it.
@@ -61,7 +63,7 @@ export class TwilioWhatsAppApi implements ICredentialType {
 			displayName: 'Base URL',
 			name: 'baseUrl',
 			type: 'string',
-			default: 'https://api.twilio.com',
+			default: DEFAULT_TWILIO_BASE_URL,
 			description:
 				'Advanced: change only for a Twilio regional edge, a proxy, or a local test server',
 		},
@@ -79,7 +81,7 @@ export class TwilioWhatsAppApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
+			baseURL: `={{($credentials.baseUrl || "${DEFAULT_TWILIO_BASE_URL}").replace(/\\/+$/, "")}}`,
 			url: '=/2010-04-01/Accounts/{{$credentials.accountSid}}.json',
 			method: 'GET',
 		},

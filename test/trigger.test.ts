@@ -6,6 +6,7 @@ import twilioLib from 'twilio';
 import { startSandbox, type FireOptions, type Sandbox } from '../sandbox';
 import { handleMetaInbound, normaliseMetaPayload } from '../nodes/shared/providers/metaCloud';
 import { verifyTwilioSignature } from '../nodes/shared/providers/twilio';
+import { ITEM_FIELDS } from '../nodes/shared/inbound';
 import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
 import { metaWebhookExamples } from './helpers/specs';
 import { startTrigger, type TriggerServer } from './helpers/trigger';
@@ -13,12 +14,20 @@ import { startTrigger, type TriggerServer } from './helpers/trigger';
 let sb: Sandbox;
 const triggers: TriggerServer[] = [];
 
+/** What n8n's logger printed: refusals are logged with their reason, never with a secret. */
+const logged: string[] = [];
+
 beforeAll(async () => {
 	sb = await startSandbox();
+	jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+		logged.push(args.map(String).join(' '));
+	});
 });
 afterAll(async () => {
 	await Promise.all(triggers.map((trigger) => trigger.close()));
 	await sb.close();
+	expect(logged.some((line) => line.includes('WhatsApp trigger refused a request (401)'))).toBe(true);
+	expectNoSecrets(logged);
 });
 beforeEach(() => sb.reset());
 
@@ -80,9 +89,16 @@ describe('Meta Cloud API', () => {
 			timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
 			type: 'text',
 			text: 'Does it come in blue?',
-			account: accounts.meta.phoneNumberId,
+			media: null,
+			location: null,
+			reply: null,
+			reaction: null,
+			context: null,
+			status: null,
+			errors: null,
 			raw: expect.objectContaining({ type: 'text' }),
 		});
+		expect(Object.keys(item.json)).toEqual([...ITEM_FIELDS]);
 	});
 
 	it('gives one item per message when a webhook carries 100', async () => {
@@ -143,19 +159,22 @@ describe('Meta Cloud API', () => {
 	});
 
 	it('refuses an enormous body with 413 before any work', async () => {
-		const server = await trigger(META, { options: { maxBodyKb: 1 } });
+		const server = await trigger(META, { triggerOptions: { maxBodyKb: 1 } });
 		const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'x'.repeat(4096) });
 		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
 		expect(response.status).toBe(413);
 		expect(server.executions).toHaveLength(0);
 	});
 
-	it('answers malformed JSON with a 4xx and no execution (n8n refuses it before the node, the node itself says 400)', async () => {
+	it('answers signed malformed JSON with 400 and forged malformed JSON with 401, echoing nothing', async () => {
 		const server = await trigger(META);
-		const body = '{"object": "whatsapp_business_account", ';
+		const body = '{"object": "whatsapp_business_account", "secret-ish": ';
 		const response = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) });
-		expect(response.status).toBeGreaterThanOrEqual(400);
-		expect(response.status).toBeLessThan(500);
+		expect(response.status).toBe(400);
+		expect(JSON.parse(response.text)).toEqual({ error: 'Malformed JSON body' });
+		const forged = await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body, 'wrong') });
+		expect(forged.status).toBe(401);
+		expect(JSON.parse(forged.text)).toEqual({ error: 'Unauthorized' });
 		expect(server.executions).toHaveLength(0);
 		const direct = handleMetaInbound(
 			{ method: 'POST', url: server.url, headers: { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) }, query: {}, rawBody: Buffer.from(body) },
@@ -172,7 +191,7 @@ describe('Meta Cloud API', () => {
 	});
 
 	it('downloads inbound media as binary data with the access token', async () => {
-		const server = await trigger(META, { options: { downloadMedia: true } });
+		const server = await trigger(META, { triggerOptions: { downloadMedia: true } });
 		const data = Buffer.from('fake-jpeg-bytes-0123456789');
 		await fire(server, { provider: 'meta', kind: 'message', type: 'image', media: { contentType: 'image/jpeg', data, caption: 'Taj Mahal' } });
 		await server.settled();
@@ -275,7 +294,13 @@ describe('Twilio', () => {
 			timestamp: expect.any(String),
 			type: 'text',
 			text: 'Hi there',
-			account: accounts.twilio.accountSid,
+			media: null,
+			location: null,
+			reply: null,
+			reaction: null,
+			context: null,
+			status: null,
+			errors: null,
 			raw: expect.objectContaining({ WaId: '16505551234' }),
 		});
 	});
@@ -357,7 +382,7 @@ describe('Twilio', () => {
 	});
 
 	it('downloads MediaUrl0 with the account credentials', async () => {
-		const server = await trigger(TWILIO, { options: { downloadMedia: true } });
+		const server = await trigger(TWILIO, { triggerOptions: { downloadMedia: true } });
 		const data = Buffer.from('twilio-media-bytes');
 		await fire(server, { provider: 'twilio', kind: 'message', media: { contentType: 'image/png', data, caption: 'pic' } });
 		await server.settled();
@@ -388,7 +413,7 @@ describe('Webhook gateway', () => {
 
 	it('checks an HMAC signature when a secret is set', async () => {
 		const secret = accounts.gateway.webhookSecret!;
-		const server = await trigger(WEBHOOK, { options: { signatureSecret: secret, signatureHeader: 'X-Signature-256' } }, { authToken: '' });
+		const server = await trigger(WEBHOOK, { triggerOptions: { signatureSecret: secret, signatureHeader: 'X-Signature-256' } }, { authToken: '' });
 		expect((await fire(server, { provider: 'gateway', kind: 'message', secret })).status).toBe(200);
 		expect((await fire(server, { provider: 'gateway', kind: 'message', secret, tamper: true })).status).toBe(401);
 		expect((await fire(server, { provider: 'gateway', kind: 'message', secret: 'other-secret' })).status).toBe(401);
@@ -398,7 +423,7 @@ describe('Webhook gateway', () => {
 	it('refuses unauthenticated requests unless explicitly allowed', async () => {
 		const closed = await trigger(WEBHOOK, {}, { authToken: '' });
 		expect((await fire(closed, { provider: 'gateway', kind: 'message', omitAuth: true })).status).toBe(401);
-		const open = await trigger(WEBHOOK, { options: { allowUnauthenticated: true } }, { authToken: '' });
+		const open = await trigger(WEBHOOK, { triggerOptions: { allowUnauthenticated: true } }, { authToken: '' });
 		expect((await fire(open, { provider: 'gateway', kind: 'message', omitAuth: true })).status).toBe(200);
 	});
 
@@ -414,7 +439,7 @@ describe('Webhook gateway', () => {
 
 	it('maps a custom payload with field paths and an events path', async () => {
 		const server = await trigger(WEBHOOK, {
-			options: {
+			triggerOptions: {
 				eventsPath: 'data.events',
 				fieldPaths: { path: [{ field: 'text', path: 'msg.body' }, { field: 'from', path: 'sender.phone' }, { field: 'messageId', path: 'uid' }] },
 			},

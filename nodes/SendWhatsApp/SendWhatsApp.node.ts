@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
+import { providerCredentials, providerProperty } from '../shared/connection';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -23,11 +23,7 @@ export class SendWhatsApp implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
-			{ name: 'whatsAppWebhookApi', required: true, displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } } },
-		],
+		credentials: providerCredentials,
 		properties: [providerProperty, ...sendProperties],
 	};
 

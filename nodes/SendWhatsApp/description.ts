@@ -669,6 +669,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Link Preview',
 			name: 'previewUrl',
+			displayOptions: { show: { '/authentication': [META] } },
 			type: 'boolean',
 			default: false,
 			description: 'Whether to show a preview of the first URL in a text message (Meta)',
@@ -701,6 +702,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Recipient Type',
 			name: 'recipientType',
+			displayOptions: { show: { '/authentication': [META] } },
 			type: 'options',
 			options: [
 				{ name: 'Individual', value: 'individual' },
@@ -712,6 +714,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Reply To Message ID',
 			name: 'replyTo',
+			displayOptions: { show: { '/authentication': [META, WEBHOOK] } },
 			type: 'string',
 			default: '',
 			description: 'Quote a received message (wamid.…) in the reply (Meta, webhook gateway)',
@@ -727,6 +730,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Status Callback URL',
 			name: 'statusCallbackUrl',
+			displayOptions: { show: { '/authentication': [TWILIO, WEBHOOK] } },
 			type: 'string',
 			default: '',
 			placeholder: 'e.g. https://n8n.example.com/webhook/…',
@@ -735,6 +739,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Tracking Data',
 			name: 'trackingData',
+			displayOptions: { show: { '/authentication': [META] } },
 			type: 'string',
 			default: '',
 			description: 'Meta: an opaque string returned in the status webhooks of this message',
@@ -742,6 +747,7 @@ const options: INodeProperties = {
 		{
 			displayName: 'Validity Period (Seconds)',
 			name: 'validityPeriod',
+			displayOptions: { show: { '/authentication': [TWILIO] } },
 			type: 'number',
 			typeOptions: { minValue: 1, maxValue: 36000 },
 			default: 36000,

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { redact, toNodeError } from '../shared/errors';
+import { redact, redactValue, toNodeError } from '../shared/errors';
 import { runItems } from '../shared/itemLoop';
 import { DEFAULT_RETRY_POLICY } from '../shared/pacing';
 import { providerFor } from '../shared/providers';
@@ -35,7 +35,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			const message = await readMessage(this, itemIndex, credentialType);
 			try {
 				const result = await provider.send({ transport, credentials, node, itemIndex, connectionName }, message);
-				return { ...result } as unknown as IDataObject;
+				// A gateway or proxy may echo request headers back: the output never carries a secret.
+				return { ...result, raw: redactValue(result.raw, secrets) } as unknown as IDataObject;
 			} catch (error) {
 				const failure = toNodeError(node, error, itemIndex);
 				if (message.to) failure.context.to = message.to;

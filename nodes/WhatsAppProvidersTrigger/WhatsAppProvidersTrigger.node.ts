@@ -1,7 +1,7 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
+import { providerCredentials, providerProperty } from '../shared/connection';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -17,11 +17,7 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
-			{ name: 'whatsAppWebhookApi', required: true, displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } } },
-		],
+		credentials: providerCredentials,
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'whatsapp' },

@@ -10,10 +10,10 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { redact } from '../shared/errors';
-import type { InboundEvent, InboundRequest } from '../shared/inbound';
+import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
 import type { GatewayField, GatewayInboundOptions } from '../shared/providers/webhook';
-import { createTransport } from '../shared/transport';
+import { createPlainTransport, createTransport, type Transports } from '../shared/transport';
 
 function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: WhatsAppProvider; credentialType: string } {
 	const credentialType = context.getNodeParameter('authentication') as string;
@@ -36,23 +36,42 @@ function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 	};
 }
 
+type RawBodyRequest = { rawBody?: Buffer; readRawBody?: () => Promise<void> };
+
+/** The exact bytes received. n8n leaves the body unread for this node (see the hidden `options` parameter). */
+async function readRawBody(req: RawBodyRequest): Promise<{ bytes?: Buffer; tooLarge?: boolean }> {
+	if (!req.rawBody && typeof req.readRawBody === 'function') {
+		try {
+			await req.readRawBody();
+		} catch (error) {
+			const type = (error as { type?: string }).type;
+			return { tooLarge: type === 'entity.too.large' };
+		}
+	}
+	return { bytes: req.rawBody };
+}
+
 /** The trigger's webhook: verify, parse, filter, answer; only genuine requests start an execution. */
 export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const req = this.getRequestObject();
 	const res = this.getResponseObject();
 	const { provider, credentialType } = providerOf(this);
-	const options = this.getNodeParameter('options', {}) as IDataObject;
+	const options = this.getNodeParameter('triggerOptions', {}) as IDataObject;
 	const answer = (status: number, body: string, type: string): IWebhookResponseData => {
 		res.status(status).type(type).send(body);
 		return { noWebhookResponse: true };
 	};
-	const refuse = (status: number, message: string) => answer(status, JSON.stringify({ error: message }), 'application/json');
+	const refuse = (status: number, message: string, reason?: string) => {
+		// The caller learns the status only; why it was refused goes to n8n's log (never a secret).
+		if (reason) this.logger.warn(`WhatsApp trigger refused a request (${status}): ${reason}`, { node: this.getNode().name });
+		return answer(status, JSON.stringify({ error: message }), 'application/json');
+	};
 
-	if (this.getWebhookName() === 'setup' && provider.id !== 'meta') return refuse(405, 'Only POST is accepted');
+	if (this.getWebhookName() === 'setup' && provider.id !== 'meta') return refuse(405, 'Method not allowed');
 
-	const rawBody = (req as { rawBody?: Buffer }).rawBody;
 	const maxBytes = Number(options.maxBodyKb ?? 5120) * 1024;
-	if (rawBody && rawBody.length > maxBytes) return refuse(413, 'Request body too large');
+	const body = req.method === 'GET' ? { bytes: Buffer.alloc(0) } : await readRawBody(req as unknown as RawBodyRequest);
+	if (body.tooLarge || (body.bytes && body.bytes.length > maxBytes)) return refuse(413, 'Payload too large');
 
 	const credentials = await this.getCredentials(credentialType);
 	const publicUrl = (this.getWebhookResourceUrl?.('default') ?? this.getNodeWebhookUrl('default') ?? '').replace(/\/+$/, '');
@@ -62,25 +81,30 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		url: publicUrl + query,
 		headers: req.headers,
 		query: (req.query ?? {}) as Record<string, unknown>,
-		rawBody,
+		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
 	const result = provider.handleInbound(request, credentials, gatewayOptions(options));
-	if (result.kind === 'reject') return refuse(result.status, redact(result.message, provider.secrets(credentials)));
+	const secrets = provider.secrets(credentials);
+	if (result.kind === 'reject') {
+		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));
+	}
 	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
 
 	// Answer at once: providers retry slow webhooks, and media downloads below can take a while.
 	res.status(result.ack.status).type(result.ack.contentType).send(result.ack.body);
 	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
 	const events = result.events.filter((event) => wanted.has(event.event));
+	// Media URLs of a request that proved nothing about its sender are never fetched.
+	const download = options.downloadMedia === true && result.authenticated;
+	const transports = download ? { authenticated: createTransport(this, credentialType), plain: createPlainTransport(this) } : undefined;
 	const items: INodeExecutionData[] = [];
-	const download = options.downloadMedia === true;
-	const transport = download ? createTransport(this, credentialType) : undefined;
 	for (const event of events) {
-		const item: INodeExecutionData = { json: event as unknown as IDataObject };
-		if (transport && event.event === 'message' && event.media) {
-			const file = await downloadMedia(this, provider, transport, credentials, event);
+		const item: INodeExecutionData = { json: toItem(event) as IDataObject };
+		if (transports && event.event === 'message' && event.media) {
+			const file = await downloadMedia(this, provider, transports, credentials, event);
 			if (file) item.binary = file;
+			item.json.media = event.media as IDataObject;
 		}
 		items.push(item);
 	}
@@ -91,13 +115,13 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 async function downloadMedia(
 	context: IWebhookFunctions,
 	provider: WhatsAppProvider,
-	transport: ReturnType<typeof createTransport>,
+	transports: Transports,
 	credentials: ICredentialDataDecryptedObject,
 	event: InboundEvent,
 ): Promise<IBinaryKeyData | undefined> {
 	// A failed download must not lose the message: the item still goes out, with the reason.
 	try {
-		const file = await provider.downloadMedia(transport, context.getNode(), credentials, event);
+		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event);
 		if (!file) return undefined;
 		const data = await context.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
 		return { data };
@@ -115,6 +139,9 @@ async function registration(
 	const { provider, credentialType } = providerOf(context);
 	const registrar = provider.webhookRegistration;
 	if (!registrar || context.getNodeParameter('registerWebhook', false) !== true) return true;
+	// "Listen for test event" must not point the number at the test URL, nor clear the production
+	// registration when the listener stops: only the activated workflow registers.
+	if (context.getMode() === 'manual' || context.getActivationMode?.() === 'manual') return true;
 	const url = context.getNodeWebhookUrl('default') as string;
 	const credentials = await context.getCredentials(credentialType);
 	const transport = createTransport(context, credentialType);

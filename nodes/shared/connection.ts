@@ -38,10 +38,6 @@ export const providerCredentials: INodeCredentialDescription[] = PROVIDERS.map((
 	displayOptions: { show: { authentication: [provider.credentialType] } },
 }));
 
-export function showFor(...credentialTypes: string[]) {
-	return { authentication: credentialTypes };
-}
-
 export const TWILIO = 'twilioWhatsAppApi';
 export const META = 'metaWhatsAppCloudApi';
 export const WEBHOOK = 'whatsAppWebhookApi';

@@ -37,6 +37,14 @@ export function redact(text: string, secrets: readonly unknown[]): string {
 	return out;
 }
 
+/** A value (e.g. a provider's response kept under `raw`) with every known secret removed. */
+export function redactValue<T>(value: T, secrets: readonly unknown[]): T {
+	if (value === undefined || value === null) return value;
+	const text = JSON.stringify(value);
+	const clean = redact(text, secrets.map((secret) => (typeof secret === 'string' ? JSON.stringify(secret).slice(1, -1) : secret)));
+	return clean === text ? value : (JSON.parse(clean) as T);
+}
+
 export function failureInfo(error: unknown): FailureInfo {
 	const context = (error as { context?: Record<string, unknown> } | undefined)?.context;
 	return (context?.failure as FailureInfo | undefined) ?? {};
@@ -57,9 +65,12 @@ export function providerApiError(
 		[details.description, ...extras].filter(Boolean).join(' — '),
 		secrets,
 	);
+	// Only the provider's own (numeric) code goes into the error response: n8n replaces the message of
+	// errors whose code looks like ECONNREFUSED/ECONNRESET with generic advice ("retry immediately")
+	// that would contradict ours for a request whose delivery is unknown.
 	const errorBody: JsonObject = {
 		message,
-		...(details.providerCode !== undefined ? { code: String(details.providerCode) } : {}),
+		...(typeof details.providerCode === 'number' ? { code: String(details.providerCode) } : {}),
 		...(details.httpCode !== undefined ? { httpCode: String(details.httpCode) } : {}),
 	};
 	const error = new NodeApiError(node, errorBody, {
@@ -68,6 +79,8 @@ export function providerApiError(
 		itemIndex,
 		httpCode: details.httpCode !== undefined ? String(details.httpCode) : undefined,
 	});
+	error.message = message;
+	error.description = description || null;
 	const failure: FailureInfo = {
 		providerCode: details.providerCode,
 		retryable: details.retryable,

@@ -24,9 +24,38 @@ export interface InboundEvent {
 	context?: { messageId?: string; from?: string };
 	status?: string;
 	errors?: Array<{ code?: string | number; title?: string; message?: string; details?: string }>;
-	/** The account-side number the event belongs to (Meta phone_number_id, Twilio AccountSid). */
+	/** Routing only, never output: the phone number (Meta phone_number_id, Twilio AccountSid) it belongs to. */
 	account?: string;
+	/** Routing only, never output: the WhatsApp Business Account of account-level Meta updates. */
+	businessAccount?: string;
 	raw: unknown;
+}
+
+/** The fields every trigger item has, in this order; a field that does not apply is null. */
+export const ITEM_FIELDS = [
+	'provider',
+	'event',
+	'messageId',
+	'from',
+	'to',
+	'profileName',
+	'timestamp',
+	'type',
+	'text',
+	'media',
+	'location',
+	'reply',
+	'reaction',
+	'context',
+	'status',
+	'errors',
+	'raw',
+] as const;
+
+/** The common item: the same keys for every provider and event, so workflows can map them blindly. */
+export function toItem(event: InboundEvent): Record<(typeof ITEM_FIELDS)[number], unknown> {
+	const source = event as unknown as Record<string, unknown>;
+	return Object.fromEntries(ITEM_FIELDS.map((field) => [field, source[field] ?? null])) as Record<(typeof ITEM_FIELDS)[number], unknown>;
 }
 
 export interface InboundRequest {
@@ -42,11 +71,21 @@ export interface InboundRequest {
 }
 
 export type InboundResult =
-	| { kind: 'reject'; status: number; message: string }
+	/** `message` is what the caller is told (nothing about our configuration); `reason` is for n8n's log. */
+	| { kind: 'reject'; status: number; message: string; reason?: string }
 	| { kind: 'respond'; status: number; body: string; contentType: string }
-	| { kind: 'events'; events: InboundEvent[]; ack: { status: number; body: string; contentType: string } };
+	| {
+			kind: 'events';
+			events: InboundEvent[];
+			ack: { status: number; body: string; contentType: string };
+			/** Whether the request proved who sent it; only then are media URLs in it fetched. */
+			authenticated: boolean;
+	  };
 
-export const reject = (status: number, message: string): InboundResult => ({ kind: 'reject', status, message });
+export const reject = (status: number, message: string, reason?: string): InboundResult => ({ kind: 'reject', status, message, reason });
+
+/** A request that failed authentication: the caller learns no more than that. */
+export const unauthorized = (reason: string): InboundResult => reject(401, 'Unauthorized', reason);
 
 export function header(request: InboundRequest, name: string): string | undefined {
 	const wanted = name.toLowerCase();
@@ -124,7 +163,13 @@ export function parseFormBody(bytes: Buffer): ParseResult<Record<string, string 
 export function isoFromUnixSeconds(value: unknown): string | undefined {
 	const seconds = Number(value);
 	if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-	return new Date(seconds * 1000).toISOString();
+	const date = new Date(seconds * 1000);
+	return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The array at a field, or an empty one: payloads are checked, never trusted to be well formed. */
+export function listOf<T = Record<string, unknown>>(value: unknown): T[] {
+	return Array.isArray(value) ? (value.filter((entry) => entry && typeof entry === 'object') as T[]) : [];
 }
 
 /** Drops undefined fields so items stay clean. */

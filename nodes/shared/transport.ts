@@ -18,13 +18,11 @@ export type TransportResult =
 /** Every HTTP call of the package goes through one of these, made by n8n with the connection's auth. */
 export type Transport = (options: IHttpRequestOptions) => Promise<TransportResult>;
 
-/** The `this` of an execute, webhook or hook function: whatever offers n8n's authenticated request. */
+/** The `this` of an execute, webhook or hook function: n8n's request helpers. */
 export interface AuthenticatedRequester {
 	helpers: {
-		httpRequestWithAuthentication(
-			credentialsType: string,
-			requestOptions: IHttpRequestOptions,
-		): Promise<unknown>;
+		httpRequestWithAuthentication(credentialsType: string, requestOptions: IHttpRequestOptions): Promise<unknown>;
+		httpRequest(requestOptions: IHttpRequestOptions): Promise<unknown>;
 	};
 }
 
@@ -54,11 +52,14 @@ function parseBody(body: unknown): unknown {
 	}
 }
 
-export function createTransport(context: AuthenticatedRequester, credentialType: string): Transport {
+function wrap(send: (options: IHttpRequestOptions) => Promise<unknown>): Transport {
 	return async (options) => {
 		try {
-			const full = (await context.helpers.httpRequestWithAuthentication.call(context, credentialType, {
+			const full = (await send({
 				timeout: 30_000,
+				// Never hand the connection's credentials to another host a redirect points at
+				// (Twilio media redirects to a CDN; a gateway may redirect anywhere).
+				sendCredentialsOnCrossOriginRedirect: false,
 				...options,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
@@ -74,14 +75,25 @@ export function createTransport(context: AuthenticatedRequester, credentialType:
 		} catch (error) {
 			// Only the code is kept: the error object carries the request, headers included.
 			const code = errorCode(error);
-			return {
-				kind: 'network',
-				code,
-				sent: !NOT_SENT_CODES.has(code),
-				message: `connection failed (${code})`,
-			};
+			return { kind: 'network', code, sent: !NOT_SENT_CODES.has(code), message: `connection failed (${code})` };
 		}
 	};
+}
+
+/** Requests made with the connection's credentials, applied by n8n. */
+export function createTransport(context: AuthenticatedRequester, credentialType: string): Transport {
+	return wrap((options) => context.helpers.httpRequestWithAuthentication.call(context, credentialType, options));
+}
+
+/** Requests made without any credentials (e.g. media at a URL of another host). */
+export function createPlainTransport(context: AuthenticatedRequester): Transport {
+	return wrap((options) => context.helpers.httpRequest.call(context, options));
+}
+
+/** Both transports of a connection, for work that may leave the provider's own host. */
+export interface Transports {
+	authenticated: Transport;
+	plain: Transport;
 }
 
 /** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent. */

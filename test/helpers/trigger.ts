@@ -87,26 +87,33 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 		incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
 		incoming.on('end', () => {
 			const handling = (async () => {
-				const rawBody = Buffer.concat(chunks);
+				const bytes = Buffer.concat(chunks);
 				const type = (incoming.headers['content-type'] ?? '').split(';')[0].trim();
 				const url = new URL(incoming.url ?? '/', baseUrl);
-				let body: unknown = {};
-				// n8n's body parser: JSON that does not parse is refused before the node runs (422).
-				if (rawBody.length && type === 'application/json') {
-					try {
-						body = JSON.parse(rawBody.toString());
-					} catch {
-						outgoing.writeHead(422, { 'content-type': 'application/json' }).end('{"message":"Failed to parse request body"}');
-						return;
-					}
-				} else if (rawBody.length && type === 'application/x-www-form-urlencoded') body = parseQuery(rawBody.toString());
 				const req = Object.assign(incoming, {
-					rawBody,
-					body,
+					rawBody: undefined as Buffer | undefined,
+					body: undefined as unknown,
 					query: Object.fromEntries(url.searchParams),
 					originalUrl: incoming.url,
 					contentType: type,
+					// n8n's rawBodyReader: the body is read on demand.
+					readRawBody: async () => {
+						req.rawBody = bytes;
+					},
 				});
+				// n8n's parseRequestBody for node version 1: no parsing when $parameter.options.binaryData is
+				// set; otherwise its body parser, which refuses JSON that does not parse (422).
+				if (!(workflowNode.parameters.options as IDataObject | undefined)?.binaryData) {
+					req.rawBody = bytes;
+					if (bytes.length && type === 'application/json') {
+						try {
+							req.body = JSON.parse(bytes.toString());
+						} catch {
+							outgoing.writeHead(422, { 'content-type': 'application/json' }).end('{"message":"Failed to parse request body"}');
+							return;
+						}
+					} else if (bytes.length && type === 'application/x-www-form-urlencoded') req.body = parseQuery(bytes.toString());
+				}
 				let sent = false;
 				const res = {
 					statusCode: 200,

@@ -1,5 +1,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 
+import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION } from '../defaults';
 import { inputError, providerApiError } from '../errors';
 import {
 	compact,
@@ -7,10 +8,12 @@ import {
 	header,
 	hmacHex,
 	isoFromUnixSeconds,
+	listOf,
 	parseJsonBody,
 	rawBytes,
 	reject,
 	safeEqual,
+	unauthorized,
 	type InboundEvent,
 	type InboundRequest,
 	type InboundResult,
@@ -23,7 +26,6 @@ import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Meta Cloud API';
-export const DEFAULT_GRAPH_VERSION = 'v23.0';
 
 export interface MetaCredentials {
 	accessToken: string;
@@ -43,7 +45,7 @@ export function metaCredentials(raw: ICredentialDataDecryptedObject): MetaCreden
 		appSecret: text(raw.appSecret),
 		verifyToken: text(raw.verifyToken),
 		graphApiVersion: text(raw.graphApiVersion) || DEFAULT_GRAPH_VERSION,
-		baseUrl: baseUrl(raw.baseUrl, 'https://graph.facebook.com'),
+		baseUrl: baseUrl(raw.baseUrl, DEFAULT_GRAPH_BASE_URL),
 	};
 }
 
@@ -428,9 +430,9 @@ export const metaCloud: WhatsAppProvider = {
 
 	handleInbound: (request, credentials) => handleMetaInbound(request, credentials),
 
-	async downloadMedia(transport, node, credentials, event) {
+	async downloadMedia(transports, node, credentials, event) {
 		if (!event.media?.id) return undefined;
-		const file = await downloadMetaMedia(transport, node, credentials, event.media.id);
+		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id);
 		return { ...file, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
 
@@ -488,7 +490,7 @@ export function metaHandshake(request: InboundRequest, verifyToken: string): Inb
 	const token = String(request.query['hub.verify_token'] ?? '');
 	const challenge = String(request.query['hub.challenge'] ?? '');
 	if (mode !== 'subscribe' || !verifyToken || !safeEqual(token, verifyToken) || !challenge) {
-		return reject(403, 'Verification failed: the verify token does not match this connection');
+		return reject(403, 'Forbidden', 'the verify token of the handshake does not match the connection\'s Verify Token');
 	}
 	return { kind: 'respond', status: 200, body: challenge, contentType: 'text/plain' };
 }
@@ -524,7 +526,8 @@ function metaErrors(list: unknown): InboundEvent['errors'] {
 
 function metaMessage(message: Record<string, unknown>, value: MetaValue): InboundEvent {
 	const type = String(message.type ?? 'unknown');
-	const contact = value.contacts?.find((candidate) => candidate.wa_id === message.from) ?? value.contacts?.[0];
+	const contacts = listOf<{ profile?: { name?: string }; wa_id?: string }>(value.contacts);
+	const contact = contacts.find((candidate) => candidate.wa_id === message.from) ?? contacts[0];
 	const context = message.context as { id?: string; from?: string } | undefined;
 	const event: InboundEvent = {
 		provider: 'meta',
@@ -595,7 +598,7 @@ function metaMessage(message: Record<string, unknown>, value: MetaValue): Inboun
 			event.text = content?.emoji as string | undefined;
 			break;
 		case 'contacts': {
-			const cards = (message.contacts as Array<{ name?: { formatted_name?: string } }> | undefined) ?? [];
+			const cards = listOf<{ name?: { formatted_name?: string } }>(message.contacts);
 			event.text = cards.map((card) => card.name?.formatted_name).filter(Boolean).join(', ');
 			break;
 		}
@@ -646,9 +649,9 @@ export function normaliseMetaPayload(payload: unknown): ParseResult<InboundEvent
 			const field = typeof change?.field === 'string' ? change.field : '';
 			const value = (change?.value ?? {}) as MetaValue;
 			if (field === 'messages') {
-				for (const message of value.messages ?? []) events.push(metaMessage(message, value));
-				for (const status of value.statuses ?? []) events.push(metaStatus(status, value));
-				if (value.errors?.length) {
+				for (const message of listOf(value.messages)) events.push(metaMessage(message, value));
+				for (const status of listOf(value.statuses)) events.push(metaStatus(status, value));
+				if (listOf(value.errors).length > 0) {
 					events.push(compact({ provider: 'meta', event: 'error', type: 'error', errors: metaErrors(value.errors), account: value.metadata?.phone_number_id, raw: value }) as InboundEvent);
 				}
 			} else if (META_UPDATE_FIELDS.has(field)) {
@@ -657,7 +660,8 @@ export function normaliseMetaPayload(payload: unknown): ParseResult<InboundEvent
 						provider: 'meta',
 						event: 'update',
 						type: field,
-						account: value.metadata?.phone_number_id ?? entry.id,
+						account: value.metadata?.phone_number_id,
+						businessAccount: value.metadata?.phone_number_id ? undefined : entry.id,
 						timestamp: isoFromUnixSeconds((value as { timestamp?: unknown }).timestamp),
 						raw: value,
 					}) as InboundEvent,
@@ -674,20 +678,25 @@ export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataD
 	const credentials = metaCredentials(raw);
 	if (request.method === 'GET') return metaHandshake(request, credentials.verifyToken);
 	if (!credentials.appSecret) {
-		return reject(401, 'The connection has no App Secret, so no request can be verified; add it to the Meta connection');
+		return unauthorized('the Meta connection has no App Secret, so no request can be verified: add it to the connection');
 	}
 	const bytes = rawBytes(request);
 	if (!verifyMetaSignature(bytes, header(request, 'x-hub-signature-256'), credentials.appSecret)) {
-		return reject(401, 'Invalid or missing X-Hub-Signature-256');
+		return unauthorized('missing or invalid X-Hub-Signature-256 (check the App Secret)');
 	}
 	if (contentType(request) !== 'application/json') return reject(415, 'Expected application/json');
 	const parsed = parseJsonBody(bytes);
 	if (!parsed.ok) return reject(parsed.status, parsed.message);
 	const events = normaliseMetaPayload(parsed.value);
 	if (!events.ok) return reject(events.status, events.message);
-	// Several numbers (and workflows) can share one Meta app: keep only this connection's number.
-	const mine = events.value.filter((event) => !event.account || event.account === credentials.phoneNumberId);
-	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' } };
+	// Several numbers (and workflows) can share one Meta app: keep only this connection's number, and
+	// account-level updates only of this connection's WhatsApp Business Account.
+	const mine = events.value.filter((event) =>
+		event.account
+			? event.account === credentials.phoneNumberId
+			: !event.businessAccount || !credentials.wabaId || event.businessAccount === credentials.wabaId,
+	);
+	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' }, authenticated: true };
 }
 
 /** Looks a media ID up and downloads the file with the connection's token. */

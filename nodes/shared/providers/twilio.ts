@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions, INode } from 'n8n-workflow';
 
+import { DEFAULT_TWILIO_BASE_URL } from '../defaults';
 import { inputError, providerApiError } from '../errors';
 import {
 	compact,
@@ -12,6 +13,7 @@ import {
 	rawBytes,
 	reject,
 	safeEqual,
+	unauthorized,
 	type InboundEvent,
 	type InboundRequest,
 	type InboundResult,
@@ -41,7 +43,7 @@ export function twilioCredentials(raw: ICredentialDataDecryptedObject): TwilioCr
 		authToken: text(raw.authToken),
 		from: text(raw.from),
 		messagingServiceSid: text(raw.messagingServiceSid),
-		baseUrl: baseUrl(raw.baseUrl, 'https://api.twilio.com'),
+		baseUrl: baseUrl(raw.baseUrl, DEFAULT_TWILIO_BASE_URL),
 	};
 }
 
@@ -216,7 +218,10 @@ export const twilio: WhatsAppProvider = {
 	// Twilio queues per sender; 10/s keeps well inside a new WhatsApp sender's throughput.
 	defaultRatePerSecond: 10,
 
-	secrets: (raw) => [twilioCredentials(raw).authToken],
+	secrets: (raw) => {
+		const { accountSid, authToken } = twilioCredentials(raw);
+		return [authToken, Buffer.from(`${accountSid}:${authToken}`).toString('base64')];
+	},
 
 	checkCredentials(node, raw) {
 		const credentials = twilioCredentials(raw);
@@ -256,9 +261,9 @@ export const twilio: WhatsAppProvider = {
 
 	handleInbound: (request, credentials) => handleTwilioInbound(request, credentials),
 
-	async downloadMedia(transport, node, credentials, event) {
+	async downloadMedia(transports, node, credentials, event) {
 		if (!event.media?.url) return undefined;
-		return await downloadTwilioMedia(transport, node, credentials, event.media.url);
+		return await downloadTwilioMedia(transports.authenticated, node, credentials, event.media.url);
 	},
 };
 
@@ -271,7 +276,8 @@ export function twilioSignedString(url: string, params: Record<string, string | 
 	let data = url;
 	for (const name of Object.keys(params).sort()) {
 		const value = params[name];
-		const values = Array.isArray(value) ? [...value].sort() : [value];
+		// Repeated values are signed once each, sorted (as Twilio's own library computes it).
+		const values = Array.isArray(value) ? [...new Set(value)].sort() : [value];
 		for (const item of values) data += name + item;
 	}
 	return data;
@@ -386,7 +392,7 @@ export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDat
 		const bodyHash = String(request.query.bodySHA256 ?? new URL(request.url).searchParams.get('bodySHA256') ?? '');
 		const expectedHash = createHash('sha256').update(bytes).digest('hex');
 		if (!bodyHash || !safeEqual(bodyHash, expectedHash) || !verifyTwilioSignature(credentials.authToken, signature, request.url, {})) {
-			return reject(401, 'Invalid or missing X-Twilio-Signature');
+			return unauthorized('missing or invalid X-Twilio-Signature (check the Auth Token, and that n8n\'s public webhook URL is the URL Twilio calls)');
 		}
 		const parsed = parseJsonBody(bytes);
 		if (!parsed.ok) return reject(parsed.status, parsed.message);
@@ -396,25 +402,26 @@ export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDat
 		const parsed = request.rawBody ? parseFormBody(bytes) : { ok: true as const, value: (request.parsedBody ?? {}) as Record<string, string | string[]> };
 		if (!parsed.ok) {
 			// Still check the signature first, over nothing, so a forgery never learns more than 401.
-			return verifyTwilioSignature(credentials.authToken, signature, request.url, {}) ? reject(parsed.status, parsed.message) : reject(401, 'Invalid or missing X-Twilio-Signature');
+			return verifyTwilioSignature(credentials.authToken, signature, request.url, {}) ? reject(parsed.status, parsed.message) : unauthorized('missing or invalid X-Twilio-Signature (check the Auth Token, and that n8n\'s public webhook URL is the URL Twilio calls)');
 		}
 		params = parsed.value;
 		if (!verifyTwilioSignature(credentials.authToken, signature, request.url, params)) {
-			return reject(401, 'Invalid or missing X-Twilio-Signature');
+			return unauthorized('missing or invalid X-Twilio-Signature (check the Auth Token, and that n8n\'s public webhook URL is the URL Twilio calls)');
 		}
 	} else {
 		return signature && verifyTwilioSignature(credentials.authToken, signature, request.url, {})
 			? reject(415, 'Expected application/x-www-form-urlencoded')
-			: reject(401, 'Invalid or missing X-Twilio-Signature');
+			: unauthorized('missing or invalid X-Twilio-Signature (check the Auth Token, and that n8n\'s public webhook URL is the URL Twilio calls)');
 	}
 	if (!params.MessageSid && !params.SmsSid) return reject(400, 'Not a Twilio message webhook: MessageSid is missing');
 	if (str(params.AccountSid) !== credentials.accountSid) {
-		return reject(403, 'The request belongs to another Twilio account');
+		return reject(403, 'Forbidden', 'the request belongs to another Twilio account than the connection\'s');
 	}
 	return {
 		kind: 'events',
 		events: [normaliseTwilioParams(params)],
 		ack: { status: 200, body: EMPTY_TWIML, contentType: 'text/xml' },
+		authenticated: true,
 	};
 }
 

@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
-import type { Transport } from '../transport';
+import type { Transport, Transports } from '../transport';
 import type { GatewayInboundOptions } from './webhook';
 
 /** What the trigger passes to every provider; only the webhook gateway reads the gateway options. */
@@ -40,7 +40,7 @@ export interface WhatsAppProvider {
 	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, options: InboundOptions): InboundResult;
 	/** Downloads the media of an inbound message with the connection's credentials, if it has any. */
 	downloadMedia(
-		transport: Transport,
+		transports: Transports,
 		node: INode,
 		credentials: ICredentialDataDecryptedObject,
 		event: InboundEvent,

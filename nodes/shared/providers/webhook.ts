@@ -12,6 +12,7 @@ import {
 	rawBytes,
 	reject,
 	safeEqual,
+	unauthorized,
 	type InboundEvent,
 	type InboundRequest,
 	type InboundResult,
@@ -115,6 +116,14 @@ export function buildWebhookRequest(
 	};
 }
 
+function origin(url: string): string | undefined {
+	try {
+		return new URL(url).origin;
+	} catch {
+		return undefined;
+	}
+}
+
 export const webhook: WhatsAppProvider = {
 	id: 'webhook',
 	credentialType: 'whatsAppWebhookApi',
@@ -210,11 +219,14 @@ export const webhook: WhatsAppProvider = {
 
 	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, options),
 
-	async downloadMedia(transport, node, _credentials, event) {
+	async downloadMedia(transports, node, credentials, event) {
 		if (!event.media?.url) return undefined;
-		// Gateways' media URLs are fetched with the connection's auth (Bearer token, headers).
+		// The connection's token and headers go only to the gateway's own origin; a media URL of any
+		// other host (a CDN, a pre-signed link) is fetched without them.
+		const sameOrigin = origin(event.media.url) !== undefined && origin(event.media.url) === origin(webhookCredentials(credentials).url);
+		const transport = sameOrigin ? transports.authenticated : transports.plain;
 		const result = await transport({ method: 'GET', url: event.media.url, encoding: 'arraybuffer' });
-		if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, []);
+		if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, webhook.secrets(credentials));
 		if (result.response.statusCode < 200 || result.response.statusCode >= 300) {
 			throw inputError(node, undefined, `Could not download the media at ${event.media.url} (HTTP ${result.response.statusCode})`);
 		}
@@ -340,17 +352,17 @@ export function handleGatewayInbound(
 	if (credentials.authToken) {
 		const authorization = header(request, 'authorization') ?? '';
 		const presented = /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] ?? '';
-		if (!safeEqual(presented, credentials.authToken)) return reject(401, 'Invalid or missing bearer token');
+		if (!safeEqual(presented, credentials.authToken)) return unauthorized('missing or invalid bearer token (the connection\'s Auth Token)');
 		checked = true;
 	}
 	if (options.signatureSecret) {
 		const name = options.signatureHeader || 'x-signature-256';
 		const presented = (header(request, name) ?? '').trim().toLowerCase().replace(/^sha256=/, '');
-		if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, bytes))) return reject(401, `Invalid or missing ${name}`);
+		if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, bytes))) return unauthorized(`missing or invalid ${name} signature`);
 		checked = true;
 	}
 	if (!checked && !options.allowUnauthenticated) {
-		return reject(401, 'This trigger accepts only authenticated requests: set an Auth Token on the connection or a signature secret in the trigger');
+		return unauthorized('the trigger accepts only authenticated requests: set an Auth Token on the connection, a signature secret in the trigger, or allow unauthenticated requests');
 	}
 	const type = contentType(request);
 	let body: unknown;
@@ -374,5 +386,6 @@ export function handleGatewayInbound(
 		kind: 'events',
 		events: sources.map((source) => normaliseGatewayEvent(source, options)),
 		ack: { status: 200, body: '{"received":true}', contentType: 'application/json' },
+		authenticated: checked,
 	};
 }
