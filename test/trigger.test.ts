@@ -1,5 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 
+import { createRequire } from 'node:module';
+
 import type { IDataObject } from 'n8n-workflow';
 import twilioLib from 'twilio';
 
@@ -19,9 +21,17 @@ const logged: string[] = [];
 
 beforeAll(async () => {
 	sb = await startSandbox();
-	jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-		logged.push(args.map(String).join(' '));
-	});
+	// The logger n8n's WebhookContext hands to nodes (this.logger) comes from n8n's container:
+	// replace it with one that records what it is given.
+	const record = (message: string, meta?: object) => {
+		logged.push(`${message} ${JSON.stringify(meta ?? {})}`);
+	};
+	const recorder = { error: record, warn: record, info: record, debug: record, verbose: record, scoped: () => recorder };
+	// n8n-core's own copies of @n8n/di and @n8n/backend-common (npm may nest them under it).
+	const fromCore = createRequire(require.resolve('n8n-core'));
+	const { Container } = fromCore('@n8n/di') as { Container: { set(token: unknown, value: unknown): void } };
+	const { Logger } = fromCore('@n8n/backend-common') as { Logger: unknown };
+	Container.set(Logger, recorder);
 });
 afterAll(async () => {
 	await Promise.all(triggers.map((trigger) => trigger.close()));
