@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
+import http from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 import twilioLib from 'twilio';
@@ -231,6 +233,39 @@ describe('Meta Cloud API', () => {
 		expect(await current()).toBeUndefined();
 	});
 
+	it('never registers from a test listener, so production keeps its registration', async () => {
+		const server = await trigger(META, { registerWebhook: true });
+		expect(await server.hook('create')).toBe(true);
+		const before = sb.requests.length;
+		expect(await server.hook('create', { test: true })).toBe(true);
+		expect(await server.hook('delete', { test: true })).toBe(true);
+		expect(sb.requests.length).toBe(before);
+		const response = await fetch(`${sb.metaBaseUrl}/v23.0/${accounts.meta.phoneNumberId}?fields=webhook_configuration`, { headers: { authorization: `Bearer ${accounts.meta.accessToken}` } });
+		expect(((await response.json()) as { webhook_configuration: { phone_number?: string } }).webhook_configuration.phone_number).toBe(server.url);
+		expect(await server.hook('delete')).toBe(true);
+	});
+
+	it('routes account-level updates by WhatsApp Business Account', async () => {
+		const server = await trigger(META, { triggerOn: ['update'] });
+		const update = (wabaId: string) =>
+			JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: wabaId, time: 1750000000, changes: [{ field: 'message_template_status_update', value: { event: 'APPROVED', message_template_id: 1, message_template_name: 'order_update', message_template_language: 'en_US' } }] }] });
+		for (const body of [update(accounts.meta.wabaId), update('999999999999')]) {
+			expect((await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) })).status).toBe(200);
+		}
+		expect(server.executions).toHaveLength(1);
+		expect(server.executions[0][0].json).toMatchObject({ event: 'update', type: 'message_template_status_update', raw: { event: 'APPROVED' } });
+	});
+
+	it.each([
+		['a timestamp far out of range', { messages: [{ from: '1650', id: 'wamid.T', timestamp: '1e20', type: 'text', text: { body: 'x' } }] }, 200],
+		['messages that are not a list', { messages: 'nope', statuses: { id: 1 } }, 200],
+		['null entries in the lists', { messages: [null, 7], contacts: [null] }, 200],
+	])('stays up on signed payloads with %s', async (_name, value, status) => {
+		const server = await trigger(META);
+		const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: accounts.meta.phoneNumberId }, ...value } }] }] });
+		expect((await post(server, body, { 'content-type': 'application/json', 'x-hub-signature-256': metaSign(body) })).status).toBe(status);
+	});
+
 	it('does not touch the webhook configuration unless asked', async () => {
 		const server = await trigger(META);
 		expect(await server.hook('checkExists')).toBe(true);
@@ -338,6 +373,42 @@ describe('Twilio', () => {
 			const forged = { ...params, Body: params.Body + '!' };
 			expect(verifyTwilioSignature(accounts.twilio.authToken, good, url, forged)).toBe(false);
 			expect(twilioLib.validateRequest(accounts.twilio.authToken, good, url, forged)).toBe(false);
+		}
+	});
+
+	it('agrees with twilio.validateRequest on repeated parameters', () => {
+		const url = 'https://n8n.example.com/webhook/abc/whatsapp';
+		for (const values of [['1', '1'], ['b', 'a'], ['x', 'y', 'x']]) {
+			const params = { MediaUrl: values, Body: 'hi' };
+			const signature = twilioLib.getExpectedTwilioSignature(accounts.twilio.authToken, url, params);
+			expect(verifyTwilioSignature(accounts.twilio.authToken, signature, url, params)).toBe(true);
+		}
+	});
+
+	it('never sends the Auth Token to the host a media URL redirects to', async () => {
+		const seen: Array<{ host: string; authorization?: string }> = [];
+		const cdn = http.createServer((req, res) => {
+			seen.push({ host: 'cdn', authorization: req.headers.authorization });
+			res.writeHead(200, { 'content-type': 'image/png' }).end('cdn-bytes');
+		});
+		await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+		const media = http.createServer((req, res) => {
+			seen.push({ host: 'twilio', authorization: req.headers.authorization });
+			res.writeHead(307, { location: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}/file.png` }).end();
+		});
+		await new Promise<void>((resolve) => media.listen(0, '127.0.0.1', resolve));
+		try {
+			const server = await trigger(TWILIO, { triggerOptions: { downloadMedia: true } });
+			const mediaUrl = `http://127.0.0.1:${(media.address() as AddressInfo).port}/2010-04-01/Accounts/${accounts.twilio.accountSid}/Messages/MM1/Media/ME1`;
+			await fire(server, { provider: 'twilio', kind: 'message', params: { NumMedia: '1', MediaUrl0: mediaUrl, MediaContentType0: 'image/png' } });
+			expect(seen).toEqual([
+				{ host: 'twilio', authorization: `Basic ${Buffer.from(`${accounts.twilio.accountSid}:${accounts.twilio.authToken}`).toString('base64')}` },
+				{ host: 'cdn', authorization: undefined },
+			]);
+			expect(Buffer.from(server.executions[0][0].binary!.data.data, 'base64').toString()).toBe('cdn-bytes');
+		} finally {
+			cdn.close();
+			media.close();
 		}
 	});
 
@@ -460,6 +531,36 @@ describe('Webhook gateway', () => {
 			expect.objectContaining({ messageId: 'u1', from: '+491701234567', text: 'Hallo', event: 'message' }),
 			expect.objectContaining({ messageId: 'u2', from: '+491709999999', text: 'Tschüss', event: 'message' }),
 		]);
+	});
+
+	it('fetches media with the connection\'s token only from the gateway\'s own origin', async () => {
+		const seen: Array<Record<string, string | undefined>> = [];
+		const other = http.createServer((req, res) => {
+			seen.push({ authorization: req.headers.authorization, tenant: req.headers['x-tenant'] as string | undefined });
+			res.writeHead(200, { 'content-type': 'image/jpeg' }).end('other-bytes');
+		});
+		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+		try {
+			const server = await trigger(WEBHOOK, { triggerOptions: { downloadMedia: true } });
+			const foreign = `http://127.0.0.1:${(other.address() as AddressInfo).port}/presigned.jpg`;
+			await fire(server, { provider: 'gateway', kind: 'message', message: { mediaUrl: foreign, mimeType: 'image/jpeg' } });
+			expect(seen).toEqual([{ authorization: undefined, tenant: undefined }]);
+			expect(Buffer.from(server.executions[0][0].binary!.data.data, 'base64').toString()).toBe('other-bytes');
+			await fire(server, { provider: 'gateway', kind: 'message', message: { mediaUrl: `${sb.gatewayUrl}/media/1.jpg` } });
+			const own = sb.requests.find((request) => request.provider === 'gateway' && request.method === 'GET');
+			expect(own!.headers.authorization).toBe(`Bearer ${accounts.gateway.authToken}`);
+			expect(own!.headers['x-tenant']).toBe('acme-tenant-key');
+		} finally {
+			other.close();
+		}
+	});
+
+	it('never fetches media named by an unauthenticated request', async () => {
+		const server = await trigger(WEBHOOK, { triggerOptions: { downloadMedia: true, allowUnauthenticated: true } }, { authToken: '' });
+		await fire(server, { provider: 'gateway', kind: 'message', omitAuth: true, message: { mediaUrl: `${sb.gatewayUrl}/media/steal` } });
+		expect(server.executions).toHaveLength(1);
+		expect(server.executions[0][0].binary).toBeUndefined();
+		expect(sb.requests.filter((request) => request.method === 'GET')).toHaveLength(0);
 	});
 
 	it('answers a body that is not an object with 400', async () => {

@@ -30,7 +30,7 @@ export interface TriggerServer {
 	/** Resolves when every request received so far has finished (the node may answer before it returns). */
 	settled(): Promise<void>;
 	/** Runs an activation hook (checkExists / create / delete) as n8n does on (de)activation. */
-	hook(name: 'checkExists' | 'create' | 'delete'): Promise<boolean>;
+	hook(name: 'checkExists' | 'create' | 'delete', options?: { test?: boolean }): Promise<boolean>;
 	close(): Promise<void>;
 }
 
@@ -162,9 +162,13 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 		async settled() {
 			while (pending.size > 0) await Promise.all([...pending]);
 		},
-		async hook(name) {
+		async hook(name, hookOptions = {}) {
 			const additionalData = additionalDataFor();
-			const context = new HookContext(workflow, workflowNode, additionalData, 'trigger', 'activate', webhookData('default', additionalData));
+			// "Listen for test event" registers test webhooks with mode and activation mode 'manual'.
+			const data = { ...webhookData('default', additionalData), isTest: hookOptions.test === true };
+			const context = hookOptions.test
+				? new HookContext(workflow, workflowNode, additionalData, 'manual', 'manual', data)
+				: new HookContext(workflow, workflowNode, additionalData, 'trigger', 'activate', data);
 			return await nodeType.webhookMethods.default[name].call(context);
 		},
 		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
