@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { startSandbox, type RecordedRequest, type Sandbox } from '../sandbox';
@@ -436,6 +439,34 @@ describe('Webhook gateway', () => {
 		sb.failNext({ provider: 'gateway', status: 422, body: { error: { message: 'unknown recipient' } } });
 		const result = await send(WEBHOOK, { messageType: 'text', text: 'x' });
 		expect(result.error!.message).toMatch(/HTTP 422.*unknown recipient/);
+	});
+});
+
+describe('network failures', () => {
+	it('says nothing was sent when the provider cannot be reached', async () => {
+		const closed = http.createServer();
+		await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+		const port = (closed.address() as AddressInfo).port;
+		await new Promise<void>((resolve) => closed.close(() => resolve()));
+		const result = await send(META, { messageType: 'text', text: 'Hi', options: { maxAttempts: 2 } }, { credentials: { baseUrl: `http://127.0.0.1:${port}` } });
+		expect(result.error!.message).toBe('Could not reach Meta Cloud API (ECONNREFUSED); nothing was sent');
+		expect(result.error!.description).toMatch(/Base URL/);
+	});
+
+	it('reports "delivery unknown" for a connection reset after the request was sent, and does not resend', async () => {
+		sb.failNext({ provider: 'meta', reset: true });
+		const result = await send(META, { messageType: 'text', text: 'Hi' }, { continueOnFail: true });
+		const [item] = result.output![0];
+		expect(item.json).toMatchObject({ error: expect.stringMatching(/^Delivery unknown/), deliveryUnknown: true, to: TO_E164 });
+		expect(item.json.description).toMatch(/not sent again/);
+		expect(requestsOf('meta', '/messages')).toHaveLength(1);
+	});
+
+	it('resends after a reset only when the user allows it', async () => {
+		sb.failNext({ provider: 'meta', reset: true });
+		const [out] = json(await send(META, { messageType: 'text', text: 'Hi', options: { retryUnknownDelivery: true } }));
+		expect(out).toMatchObject({ provider: 'meta', messageId: expect.stringMatching(/^wamid\./) });
+		expect(requestsOf('meta', '/messages')).toHaveLength(2);
 	});
 });
 
