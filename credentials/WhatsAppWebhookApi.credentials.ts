@@ -7,6 +7,8 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { headerRecord } from '../nodes/shared/values';
+
 export const DEFAULT_BODY_TEMPLATE = `{
   "to": "{{to}}",
   "type": "{{messageType}}",
@@ -14,19 +16,6 @@ export const DEFAULT_BODY_TEMPLATE = `{
   "message": {{message}},
   "statusUrl": "{{statusUrl}}"
 }`;
-
-function parseHeaders(raw: unknown): Record<string, string> {
-	if (raw === undefined || raw === null || raw === '') return {};
-	const value = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
-	if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-		throw new Error('Headers must be a JSON object of header names and values');
-	}
-	const headers: Record<string, string> = {};
-	for (const [name, headerValue] of Object.entries(value as Record<string, unknown>)) {
-		headers[name] = String(headerValue);
-	}
-	return headers;
-}
 
 /**
  * Any WhatsApp gateway that accepts an outbound HTTP call. n8n applies the headers and,
@@ -104,7 +93,7 @@ export class WhatsAppWebhookApi implements ICredentialType {
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
 		const headers: Record<string, string> = {
-			...parseHeaders(credentials.headers),
+			...(headerRecord(credentials.headers) ?? {}),
 			...((requestOptions.headers as Record<string, string> | undefined) ?? {}),
 		};
 		const token = typeof credentials.authToken === 'string' ? credentials.authToken : '';

@@ -10,6 +10,24 @@ export function baseUrl(value: unknown, fallback: string): string {
 	return (text(value) || fallback).replace(/\/+$/, '');
 }
 
+/**
+ * A Headers field (a JSON object of names and values, as text or already parsed) as a record;
+ * undefined when it is not such an object. Empty means no headers.
+ */
+export function headerRecord(raw: unknown): Record<string, string> | undefined {
+	if (raw === undefined || raw === null || raw === '') return {};
+	let value: unknown = raw;
+	if (typeof raw === 'string') {
+		try {
+			value = JSON.parse(raw) as unknown;
+		} catch {
+			return undefined;
+		}
+	}
+	if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+	return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, inner]) => [name, String(inner)]));
+}
+
 /** `a.b[0].c` → value; an empty path is the object itself. */
 export function valueAt(source: unknown, path: string | undefined): unknown {
 	if (!path) return source;

@@ -19,7 +19,7 @@ import {
 } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import { networkError, retryAfterMs } from '../transport';
-import { firstValueAt, text, valueAt } from '../values';
+import { firstValueAt, headerRecord, text, valueAt } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'the webhook gateway';
@@ -131,18 +131,8 @@ export const webhook: WhatsAppProvider = {
 	defaultRatePerSecond: 20,
 
 	secrets: (raw) => {
-		const secrets = [webhookCredentials(raw).authToken];
 		// Header values are often API keys: treat them all as secrets.
-		try {
-			const headers = typeof raw.headers === 'string' ? (JSON.parse(raw.headers) as unknown) : raw.headers;
-			if (headers && typeof headers === 'object') {
-				for (const value of Object.values(headers)) secrets.push(String(value));
-			}
-		} catch {
-			// An unparsable Headers field is reported by checkCredentials; nothing to add here.
-			return secrets;
-		}
-		return secrets;
+		return [webhookCredentials(raw).authToken, ...Object.values(headerRecord(raw.headers) ?? {})];
 	},
 
 	checkCredentials(node, raw) {
@@ -153,13 +143,8 @@ export const webhook: WhatsAppProvider = {
 		if (!METHODS.has(credentials.method)) {
 			throw inputError(node, undefined, `The webhook connection's Method must be POST, PUT or PATCH, not ${credentials.method}`);
 		}
-		if (raw.headers !== undefined && raw.headers !== '' && typeof raw.headers === 'string') {
-			try {
-				const headers = JSON.parse(raw.headers) as unknown;
-				if (!headers || typeof headers !== 'object' || Array.isArray(headers)) throw new TemplateError('not an object');
-			} catch {
-				throw inputError(node, undefined, "The webhook connection's Headers are not a JSON object", 'Enter headers as {"Header-Name": "value"}.');
-			}
+		if (!headerRecord(raw.headers)) {
+			throw inputError(node, undefined, "The webhook connection's Headers are not a JSON object", 'Enter headers as {"Header-Name": "value"}.');
 		}
 		try {
 			parseBodyTemplate(credentials.bodyTemplate);
