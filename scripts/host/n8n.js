@@ -371,11 +371,14 @@ async function startN8n(options = {}) {
   }
 }
 
-/** process.env without n8n's own settings, so a developer's shell cannot change the host's behaviour. */
+/**
+ * process.env without n8n's own settings, so a developer's shell cannot change the host's behaviour.
+ * NODE_ENV goes too: Jest sets NODE_ENV=test, and n8n 2.40.7 started with it exits at boot (code 1, no log).
+ */
 function withoutN8nVars(base) {
   const out = {};
   for (const [k, v] of Object.entries(base)) {
-    if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|NODES_|EXTERNAL_HOOK_FILES|WEBHOOK_URL$|GENERIC_TIMEZONE$)/.test(k)) continue;
+    if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|NODES_|EXTERNAL_HOOK_FILES|WEBHOOK_URL$|GENERIC_TIMEZONE$|NODE_ENV$)/.test(k)) continue;
     out[k] = v;
   }
   return out;
@@ -389,10 +392,11 @@ function withoutN8nVars(base) {
  * Methods take a path under /rest ('/workflows') or an absolute path ('/webhook/x')
  * and resolve to the unwrapped `data` of n8n's { data } envelope; they throw on
  * HTTP errors (err.status, err.body).
+ * Options: `browserId` and `cookies` ({ name: value }) resume a session, e.g. one
+ * opened by another process (client.session() gives both): n8n rate-limits logins.
  */
-function createClient(url) {
-  const browserId = crypto.randomUUID();
-  const cookies = new Map();
+function createClient(url, { browserId = crypto.randomUUID(), cookies: initialCookies = {} } = {}) {
+  const cookies = new Map(Object.entries(initialCookies));
   async function request(method, p, body, { raw = false, headers = {} } = {}) {
     const full = /^https?:/.test(p) ? p : `${url}${p.startsWith('/rest/') || p.startsWith('/rest?') || /^\/(webhook|webhook-test|healthz|types|form)/.test(p) ? '' : '/rest'}${p}`;
     const res = await fetch(full, {
@@ -436,6 +440,8 @@ function createClient(url) {
     patch: (p, body, opts) => request('PATCH', p, body ?? {}, opts),
     put: (p, body, opts) => request('PUT', p, body ?? {}, opts),
     delete: (p, opts) => request('DELETE', p, undefined, opts),
+    /** { url, browserId, cookies } to resume this session with createClient(url, session). */
+    session: () => ({ url, browserId, cookies: Object.fromEntries(cookies) }),
   };
 }
 

@@ -1,64 +1,157 @@
 #!/usr/bin/env node
 'use strict';
 /*
- * Playground: a local n8n with this package installed as a community package.
- *   node scripts/host/start.js [--fresh]
- * Env: N8N_PORT (default 5678), N8N_RUNNERS_BROKER_PORT (default 5679),
- *      N8N_PLAYGROUND_DIR (user folder, default <repo>/.sandbox-data/n8n; kept
- *      between runs: workflows, credentials and the owner survive).
- * --fresh wipes the user folder first. Ctrl-C stops n8n.
- * Build the package first (npm run build): its dist/ is what gets installed.
+ * Playground (`npm start`): on 127.0.0.1, a real n8n with this package
+ * installed as a community package, the provider sandbox standing in for
+ * Twilio, Meta and a gateway, one demo connection per provider pointing at the
+ * sandbox, and the example workflows of examples/ (trigger ones activated).
+ *
+ *   node scripts/host/start.js [--fresh] [--port 5678] [--broker-port 5679] [--sandbox-port 4010]
+ *
+ * Env instead of flags: N8N_PORT, N8N_RUNNERS_BROKER_PORT, SANDBOX_PORT;
+ * N8N_PLAYGROUND_DIR = n8n's user folder (default <repo>/.sandbox-data/n8n,
+ * git-ignored, kept between runs: owner, connections and workflows survive and
+ * are not created twice). --fresh wipes it first. Ctrl-C stops n8n, its task
+ * runner and the sandbox. Build the package first (npm start does): its dist/
+ * is what gets installed.
  */
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const host = require('./n8n.js');
+const demo = require('./demo.js');
+const { N8N_VERSION } = require('./install.js');
+const { startSandbox } = require('../../sandbox');
 
-function assertPortFree(port, what) {
+function arg(name) {
+  const i = process.argv.indexOf(name);
+  if (i > 0 && process.argv[i + 1]) return process.argv[i + 1];
+  const eq = process.argv.find((a) => a.startsWith(`${name}=`));
+  return eq ? eq.slice(name.length + 1) : undefined;
+}
+
+function portOf(value, what) {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${what}: "${value}" is not a port number`);
+  return port;
+}
+
+function assertPortFree(port, what, hint) {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
-    srv.once('error', () => reject(new Error(`${what} port ${port} on 127.0.0.1 is in use; set ${what === 'n8n' ? 'N8N_PORT' : 'N8N_RUNNERS_BROKER_PORT'} to another port`)));
+    srv.once('error', () => reject(new Error(`${what} port ${port} on 127.0.0.1 is in use; pick another with ${hint}`)));
     srv.listen(port, '127.0.0.1', () => srv.close(resolve));
   });
 }
 
+const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 async function main() {
-  const port = Number(process.env.N8N_PORT || 5678);
-  const brokerPort = Number(process.env.N8N_RUNNERS_BROKER_PORT || 5679);
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log('usage: npm start -- [--fresh] [--port 5678] [--broker-port 5679] [--sandbox-port 4010]');
+    return;
+  }
+  const port = portOf(arg('--port') || process.env.N8N_PORT || 5678, 'n8n port');
+  const brokerPort = portOf(arg('--broker-port') || process.env.N8N_RUNNERS_BROKER_PORT || 5679, 'task broker port');
+  const sandboxPort = portOf(arg('--sandbox-port') || process.env.SANDBOX_PORT || 4010, 'sandbox port');
   const userFolder = path.resolve(process.env.N8N_PLAYGROUND_DIR || path.join(host.paths.repoRoot, '.sandbox-data', 'n8n'));
-  if (process.argv.includes('--fresh')) fs.rmSync(userFolder, { recursive: true, force: true });
-  await assertPortFree(port, 'n8n');
-  await assertPortFree(brokerPort, 'task broker');
+  if (new Set([port, brokerPort, sandboxPort]).size !== 3) throw new Error('the n8n, task broker and sandbox ports must differ');
+  await assertPortFree(port, 'n8n', '--port or N8N_PORT');
+  await assertPortFree(brokerPort, 'task broker', '--broker-port or N8N_RUNNERS_BROKER_PORT');
+  await assertPortFree(sandboxPort, 'sandbox', '--sandbox-port or SANDBOX_PORT');
+  if (process.argv.includes('--fresh')) {
+    console.log(`[start] --fresh: removing ${userFolder}`);
+    fs.rmSync(userFolder, { recursive: true, force: true });
+  }
 
-  const n8n = await host.startN8n({ port, brokerPort, userFolder });
-  await host.setupOwner(n8n.url, host.DEFAULT_OWNER);
-  const pkg = n8n.communityPackage;
-  console.log(`
-  n8n ${n8n.url}   (log: ${n8n.logFile})
-  login: ${host.DEFAULT_OWNER.email} / ${host.DEFAULT_OWNER.password}
-  community package: ${pkg ? (pkg.installed ? `${pkg.name}@${pkg.version} (Settings → Community nodes)` : `not installed — ${pkg.reason}`) : 'none'}
-  Ctrl-C to stop.`);
+  const n8nUrl = `http://127.0.0.1:${port}`;
+  const examples = demo.loadExamples();
+  const metaInbound = examples.flatMap(({ workflow }) => demo.triggerNodes(workflow)).find((t) => t.provider === 'meta');
 
+  let sandbox = null;
+  let n8n = null;
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (code = 0) => {
     if (stopping) return;
     stopping = true;
-    console.log('\nstopping n8n...');
-    await n8n.stop();
-    process.exit(0);
+    console.log('\n[start] stopping n8n and the sandbox...');
+    await Promise.allSettled([n8n && n8n.stop(), sandbox && sandbox.close()]);
+    process.exit(code);
   };
-  n8n.exited.then(({ code, signal }) => {
-    if (stopping) return;
-    console.error(`[n8n-host] n8n exited unexpectedly (${code ?? signal}); see ${n8n.logFile}`);
-    process.exit(1);
-  });
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
-  // Keep the event loop alive until a signal arrives.
-  setInterval(() => {}, 1 << 30);
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGHUP', () => shutdown(0));
+
+  try {
+    // The sandbox plays the providers; like Meta, it posts delivery statuses of
+    // the demo's messages back to the app's callback URL (the Meta trigger), and
+    // the gateway's to the Status URL of the demo gateway connection.
+    sandbox = await startSandbox({
+      host: '127.0.0.1',
+      port: sandboxPort,
+      accounts: metaInbound ? { meta: { appCallbackUrl: demo.webhookUrl(n8nUrl, metaInbound.webhookId) } } : {},
+      behaviour: { autoStatusCallbacks: true, statusCallbackDelayMs: 300 },
+      log: (line) => console.log(`[sandbox] ${line}`),
+    });
+    console.log(`[start] provider sandbox on ${sandbox.url}`);
+
+    n8n = await host.startN8n({ port, brokerPort, userFolder, log: (m) => console.log(`[n8n-host] ${m}`) });
+    n8n.exited.then(({ code, signal }) => {
+      if (stopping) return;
+      console.error(`[start] n8n exited unexpectedly (${code ?? signal}); see ${n8n.logFile}`);
+      shutdown(1);
+    });
+    const client = await host.setupOwner(n8n.url, host.DEFAULT_OWNER);
+    const { credentials, workflows } = await demo.provisionDemo(client, {
+      sandbox,
+      n8nUrl: n8n.url,
+      examples,
+      log: (m) => console.log(`[start] ${m}`),
+    });
+
+    const pkg = n8n.communityPackage;
+    const byFile = (f) => workflows.find((w) => w.file === f);
+    const link = (w) => (w ? `${n8n.url}/workflow/${w.id}` : '(missing)');
+    const hook = (provider) => workflows.flatMap((w) => w.webhooks).find((h) => h.provider === provider);
+    const twilioHook = hook('twilio');
+    const metaHook = hook('meta');
+    const fireTwilio = JSON.stringify({ provider: 'twilio', url: twilioHook?.url, text: 'What are your opening hours?', name: 'Sheena' });
+    const fireMeta = JSON.stringify({ provider: 'meta', url: metaHook?.url, text: 'Does it come in another color?' });
+    const metaDemo = byFile('meta-send-template.json');
+    const gatewayDemo = byFile('gateway-send-and-status.json');
+
+    console.log(`
+  n8n        ${n8n.url}   (n8n ${N8N_VERSION}, log: ${n8n.logFile})
+  login      ${host.DEFAULT_OWNER.email} / ${host.DEFAULT_OWNER.password}
+  package    ${pkg ? (pkg.installed ? `${pkg.name}@${pkg.version} (Settings → Community nodes)` : `NOT installed — ${pkg.reason}`) : 'none'}
+  sandbox    ${sandbox.url}   (recent requests, stats and a form to fire webhooks)
+  connections  ${Object.values(credentials).map((c) => c.name).join(', ')}
+  workflows  ${workflows.map((w) => `${w.name}${w.active ? ' [active]' : ''}`).join('\n             ')}
+
+  What to try:
+  1. Open "${metaDemo?.name}" (${link(metaDemo)}) and click "Execute workflow":
+     the sandbox answers like Meta and logs the request here; the node's output is the message ID.
+  2. Send the Twilio auto-reply a customer message (signed like Twilio), then open Executions:
+     curl -X POST ${sandbox.url}/__sandbox/fire -H 'content-type: application/json' \\
+       -d ${shellQuote(fireTwilio)}
+  3. Same for Meta (blue ticks, then a reply):
+     curl -X POST ${sandbox.url}/__sandbox/fire -H 'content-type: application/json' \\
+       -d ${shellQuote(fireMeta)}
+  4. Execute "${gatewayDemo?.name}": the gateway posts "sent" and "delivered" back to the
+     Delivery Status trigger, and two executions appear. A forged request gets 401:
+     curl -i -X POST ${hook('gateway')?.url} -H 'content-type: application/json' -d '{"event":"message","from":"+1555"}'
+  5. Open a connection (Overview → Credentials) and click "Test"; or build your own workflow with "Send WhatsApp".
+
+  Data is kept in ${userFolder} (npm start -- --fresh to start over). Ctrl-C stops everything.`);
+    // Keep the event loop alive until a signal arrives.
+    setInterval(() => {}, 1 << 30);
+  } catch (err) {
+    console.error(`[start] ${err.message}`);
+    await shutdown(1);
+  }
 }
 
 main().catch((err) => {
-  console.error(`[n8n-host] ${err.message}`);
+  console.error(`[start] ${err.stack || err.message}`);
   process.exit(1);
 });
