@@ -79,8 +79,14 @@ function writeIfChanged(file, content) {
   return true;
 }
 
+/** Hash of the repo's seed lockfile: when it changes, the host is re-seeded and reinstalled. */
+function seedHash() {
+  return crypto.createHash('sha256').update(readOr(SEED_LOCK, '')).digest('hex');
+}
+
 function computeHash() {
   const h = crypto.createHash('sha256');
+  h.update(`seed=${seedHash()}\0`);
   h.update(readOr(path.join(HOST_DIR, 'package.json'), ''));
   h.update('\0');
   h.update(readOr(path.join(HOST_DIR, 'package-lock.json'), ''));
@@ -135,9 +141,11 @@ function install({ force = false } = {}) {
   writeIfChanged(path.join(HOST_DIR, 'package.json'), HOST_PACKAGE_JSON);
   writeIfChanged(path.join(HOST_DIR, '.npmrc'), HOST_NPMRC);
   const lockFile = path.join(HOST_DIR, 'package-lock.json');
-  if (!fs.existsSync(lockFile) && fs.existsSync(SEED_LOCK)) {
+  const previous = readMarker();
+  const seedChanged = previous && previous.seedHash !== undefined && previous.seedHash !== seedHash();
+  if ((!fs.existsSync(lockFile) || seedChanged) && fs.existsSync(SEED_LOCK)) {
     fs.copyFileSync(SEED_LOCK, lockFile);
-    log(`seeded lockfile from ${path.relative(REPO_ROOT, SEED_LOCK)}`);
+    log(`seeded lockfile from ${path.relative(REPO_ROOT, SEED_LOCK)}${seedChanged ? ' (it changed)' : ''}`);
   }
 
   if (!force && isUpToDate()) {
@@ -203,6 +211,7 @@ function install({ force = false } = {}) {
   // 5. Done: marker last.
   const marker = {
     hash: computeHash(),
+    seedHash: seedHash(),
     n8n: N8N_VERSION,
     node: NODE_VERSION,
     recipe: RECIPE_VERSION,

@@ -1,6 +1,7 @@
 /**
- * Pictures of the package in the real n8n editor, for the README (docs/images/; E2E_SCREENSHOT_DIR
- * writes them elsewhere). Debian's Chromium, driven headless by playwright-core, logs into the
+ * Pictures of the package in the real n8n editor. Each run writes them to test-results/screenshots/
+ * (git-ignored), so running the tests leaves the tree clean; `npm run docs:screenshots` writes them to
+ * docs/images/, the README's pictures (E2E_SCREENSHOT_DIR chooses any folder). Debian's Chromium, driven headless by playwright-core, logs into the
  * editor that globalSetup.ts started, with the demo connections and example workflows of `npm start`.
  * Chromium is found at CHROMIUM_PATH or /usr/bin/chromium (`apt-get install chromium`); without it
  * these tests are skipped with a warning, except in CI (CI=true) or with E2E_SCREENSHOTS=1, where
@@ -20,7 +21,7 @@ import { META, n8n, portIfFree, TWILIO, WEBHOOK } from './session';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const HAVE_CHROMIUM = fs.existsSync(CHROMIUM);
 const REQUIRED = Boolean(process.env.CI) || process.env.E2E_SCREENSHOTS === '1';
-const OUT_DIR = path.resolve(process.env.E2E_SCREENSHOT_DIR || path.join(__dirname, '..', '..', 'docs', 'images'));
+const OUT_DIR = path.resolve(process.env.E2E_SCREENSHOT_DIR || path.join(__dirname, '..', '..', 'test-results', 'screenshots'));
 
 if (!HAVE_CHROMIUM && !REQUIRED) {
 	process.stderr.write(`\n[e2e] WARNING: no Chromium at ${CHROMIUM}: the screenshot tests are skipped (apt-get install -y chromium, or set CHROMIUM_PATH)\n\n`);
