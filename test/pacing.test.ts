@@ -1,12 +1,16 @@
-import { NodeOperationError, type INode } from 'n8n-workflow';
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
 
 import { providerApiError } from '../nodes/shared/errors';
+import { runItems } from '../nodes/shared/itemLoop';
 import {
+	autoConcurrency,
 	classifyFailure,
 	DEFAULT_RETRY_POLICY,
+	LimiterRegistry,
 	RateLimiter,
 	retryDelay,
 	runPool,
+	throttlesConnection,
 	withRetries,
 	type RetryPolicy,
 } from '../nodes/shared/pacing';
@@ -62,6 +66,52 @@ describe('RateLimiter', () => {
 		expect(times).toEqual([3000, 3100]);
 	});
 
+	it('holds back callers already waiting for their slot when a pause begins', async () => {
+		const clock = new FakeClock();
+		const limiter = new RateLimiter(10, clock);
+		const times: number[] = [];
+		await clock.run(
+			Promise.all([
+				...[0, 1, 2].map(async () => {
+					await limiter.acquire();
+					times.push(clock.now());
+				}),
+				(async () => {
+					await clock.sleep(50);
+					limiter.pause(1000);
+				})(),
+			]),
+		);
+		// Slots 100 and 200 were reserved before the pause; nobody sends before 1050, then at the pace.
+		expect(times).toEqual([0, 1050, 1150]);
+	});
+
+	it('keeps to the rate in every one-second window across repeated pauses', async () => {
+		const clock = new FakeClock();
+		const limiter = new RateLimiter(80, clock);
+		const times: number[] = [];
+		await clock.run(
+			Promise.all([
+				...Array.from({ length: 300 }, async () => {
+					await limiter.acquire();
+					times.push(clock.now());
+				}),
+				...[300, 900, 2000].map(async (at) => {
+					await clock.sleep(at);
+					limiter.pause(1000);
+				}),
+			]),
+		);
+		expect(times).toHaveLength(300);
+		for (const start of times) {
+			expect(times.filter((t) => t >= start && t < start + 1000).length).toBeLessThanOrEqual(80);
+		}
+		// Paused from 300 to 1900 (the second pause began at 900) and from 2000 to 3000.
+		for (const [from, to] of [[300, 1900], [2000, 3000]]) {
+			expect(times.filter((t) => t > from && t < to)).toEqual([]);
+		}
+	});
+
 	it('lets everything through at once when unlimited', async () => {
 		const clock = new FakeClock();
 		const limiter = new RateLimiter(0, clock);
@@ -86,6 +136,20 @@ describe('classifyFailure', () => {
 		[new Error('plain'), 'permanent'],
 	])('%#: %s', (error, expected) => {
 		expect(classifyFailure(error)).toBe(expected);
+	});
+});
+
+describe('throttlesConnection', () => {
+	it.each([
+		[failure({ httpCode: 429, retryable: true }), true],
+		[failure({ providerCode: 130429, retryable: true, httpCode: 400 }), true],
+		[failure({ providerCode: 80007, retryable: true, httpCode: 400 }), true],
+		[failure({ providerCode: 20429, retryable: true, httpCode: 429 }), true],
+		[failure({ providerCode: 131056, retryable: true, httpCode: 400 }), false],
+		[failure({ httpCode: 503, retryable: true }), false],
+		[failure({ providerCode: 'ECONNRESET', deliveryUnknown: true }), false],
+	])('%#: %s', (error, expected) => {
+		expect(throttlesConnection(error)).toBe(expected);
 	});
 });
 
@@ -142,6 +206,46 @@ describe('withRetries', () => {
 		expect(calls).toEqual([0, 2000]);
 	});
 
+	it('waits at least the recipient delay after a one-recipient throttle (Meta 131056)', async () => {
+		const { outcome, calls } = await attempt([failure({ providerCode: 131056, retryable: true, httpCode: 400 })]);
+		expect(outcome.value).toBe('sent');
+		expect(calls).toEqual([0, 6000]);
+		const custom = await attempt([failure({ providerCode: 131056, retryable: true, httpCode: 400 })], { recipientThrottleDelayMs: 1000 });
+		expect(custom.calls).toEqual([0, 1000]);
+	});
+
+	it.each([
+		['a connection throttle (130429) holds back the other items', failure({ providerCode: 130429, retryable: true, httpCode: 429, retryAfterMs: 2000 }), 2000],
+		['a one-recipient throttle (131056) does not', failure({ providerCode: 131056, retryable: true, httpCode: 400 }), 100],
+	])('%s', async (_name, error, expected) => {
+		const clock = new FakeClock();
+		const limiter = new RateLimiter(0, clock);
+		let other = -1;
+		let thrown = false;
+		await clock.run(
+			Promise.all([
+				withRetries(
+					async () => {
+						if (!thrown) {
+							thrown = true;
+							throw error;
+						}
+						return 'sent';
+					},
+					policy,
+					limiter,
+					clock,
+					() => 0,
+				),
+				(async () => {
+					await clock.sleep(100);
+					await withRetries(async () => (other = clock.now()), policy, limiter, clock, () => 0);
+				})(),
+			]),
+		);
+		expect(other).toBe(expected);
+	});
+
 	it('backs off exponentially on transient failures', async () => {
 		const transient = () => failure({ httpCode: 503, retryable: true });
 		const { outcome, calls } = await attempt([transient(), transient(), transient()]);
@@ -174,6 +278,20 @@ describe('withRetries', () => {
 	});
 });
 
+describe('autoConcurrency', () => {
+	it.each([
+		[80, 80],
+		[10, 10],
+		[5, 8],
+		[20, 20],
+		[250, 100],
+		[0, 8],
+		[Infinity, 8],
+	])('%s/s → %s', (rate, expected) => {
+		expect(autoConcurrency(rate)).toBe(expected);
+	});
+});
+
 describe('runPool', () => {
 	it('keeps input order and never exceeds the concurrency', async () => {
 		const clock = new FakeClock();
@@ -200,5 +318,115 @@ describe('runPool', () => {
 			if (index === 3) stop = true;
 		}, () => stop);
 		expect(started).toEqual([0, 1, 2, 3]);
+	});
+});
+
+describe('shared limiters', () => {
+	it('gives one limiter per key and rate', () => {
+		const registry = new LimiterRegistry();
+		const clock = new FakeClock();
+		expect(registry.get('meta:1', 80, clock)).toBe(registry.get('meta:1', 80, clock));
+		expect(registry.get('meta:1', 80, clock)).not.toBe(registry.get('meta:2', 80, clock));
+		expect(registry.get('meta:1', 80, clock)).not.toBe(registry.get('meta:1', 10, clock));
+	});
+});
+
+describe('runItems', () => {
+	const node = { id: '1', name: 'Send WhatsApp', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
+
+	function context(count: number, continueOnFail = true): IExecuteFunctions {
+		return {
+			getInputData: () => Array.from({ length: count }, (_, i) => ({ json: { i } })),
+			continueOnFail: () => continueOnFail,
+			getNode: () => node,
+			helpers: {
+				returnJsonArray: (json: IDataObject) => [{ json }],
+				constructExecutionMetaData: (items: INodeExecutionData[], { itemData }: { itemData: { item: number } }) =>
+					items.map((item) => ({ ...item, pairedItem: itemData })),
+			},
+		} as unknown as IExecuteFunctions;
+	}
+
+	const options = (clock: FakeClock, extra = {}) => ({
+		concurrency: 4,
+		ratePerSecond: 10,
+		retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 },
+		clock,
+		...extra,
+	});
+
+	it('gives exactly one output item per input item, paired and in order, failures included', async () => {
+		const clock = new FakeClock();
+		const [output] = await clock.run(
+			runItems(
+				context(6),
+				async (index) => {
+					await clock.sleep((6 - index) * 30);
+					if (index === 2) throw failure({ providerCode: 131047, httpCode: 400 });
+					return { index };
+				},
+				options(clock),
+			),
+		);
+		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4, 5].map((item) => ({ item })));
+		expect(output[2].json).toMatchObject({ error: 'failed', itemIndex: 2, providerCode: 131047 });
+		expect(output.filter((item) => item.json.error === undefined).map((item) => item.json.index)).toEqual([0, 1, 3, 4, 5]);
+	});
+
+	it('keeps executions sharing a connection key to its rate together', async () => {
+		const clock = new FakeClock();
+		const limiters = new LimiterRegistry();
+		const sent: number[] = [];
+		const loop = () =>
+			runItems(
+				context(3),
+				async () => {
+					sent.push(clock.now());
+					return {};
+				},
+				options(clock, { limiterKey: 'metaWhatsAppCloudApi:1', limiters }),
+			);
+		await clock.run(Promise.all([loop(), loop()]));
+		expect(sent).toEqual([0, 100, 200, 300, 400, 500]);
+	});
+
+	it('with concurrency 0, keeps enough requests in flight for the pace when the provider is slow', async () => {
+		const clock = new FakeClock();
+		let inFlight = 0;
+		let peak = 0;
+		const sent: number[] = [];
+		await clock.run(
+			runItems(
+				context(60),
+				async () => {
+					sent.push(clock.now());
+					peak = Math.max(peak, ++inFlight);
+					await clock.sleep(800); // a provider answering in 800 ms
+					inFlight--;
+					return {};
+				},
+				options(clock, { concurrency: 0, ratePerSecond: 20 }),
+			),
+		);
+		// 20/s with 800 ms answers needs 16 in flight (8 would give 10/s); the pace holds from first to last send.
+		expect(peak).toBeGreaterThanOrEqual(16);
+		expect(peak).toBeLessThanOrEqual(20);
+		expect(sent[59] - sent[0]).toBe(59 * 50);
+	});
+
+	it('paces each execution on its own without a key', async () => {
+		const clock = new FakeClock();
+		const sent: number[] = [];
+		const loop = () =>
+			runItems(
+				context(3),
+				async () => {
+					sent.push(clock.now());
+					return {};
+				},
+				options(clock),
+			);
+		await clock.run(Promise.all([loop(), loop()]));
+		expect(sent.sort((a, b) => a - b)).toEqual([0, 0, 100, 100, 200, 200]);
 	});
 });

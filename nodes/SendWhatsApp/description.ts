@@ -697,9 +697,10 @@ const options: INodeProperties = {
 			displayName: 'Max Concurrent Requests',
 			name: 'concurrency',
 			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 100 },
-			default: 8,
-			description: 'How many messages may be on their way at once',
+			typeOptions: { minValue: 0, maxValue: 100 },
+			default: 0,
+			description:
+				'How many messages may be on their way at once. 0 chooses enough to keep the pace (one second of messages, at least 8).',
 		},
 		{
 			displayName: 'Messages Per Second',

@@ -26,7 +26,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const rate = Number(options.messagesPerSecond ?? 0);
-	const concurrency = Number(options.concurrency ?? 8);
+	const concurrency = Number(options.concurrency ?? 0);
 	const maxAttempts = Number(options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
 
 	return await runItems(
@@ -45,7 +45,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			}
 		},
 		{
-			concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 8,
+			// 0: enough requests in flight to keep the pace (the item loop decides).
+			concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 0,
+			// Executions sending through the same saved connection at the same time share its pace.
+			limiterKey: `${credentialType}:${node.credentials?.[credentialType]?.id ?? connectionName}`,
 			ratePerSecond: Number.isFinite(rate) && rate > 0 ? rate : provider.defaultRatePerSecond,
 			retry: {
 				...DEFAULT_RETRY_POLICY,

@@ -1,14 +1,34 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { DEFAULT_RETRY_POLICY, RateLimiter, runPool, systemClock, withRetries, type Clock, type RetryPolicy } from './pacing';
+import {
+	autoConcurrency,
+	connectionLimiters,
+	DEFAULT_RETRY_POLICY,
+	RateLimiter,
+	runPool,
+	systemClock,
+	withRetries,
+	type Clock,
+	type LimiterRegistry,
+	type RetryPolicy,
+} from './pacing';
 
 export interface ItemLoopOptions {
+	/** Requests in flight at most; 0 = enough for the pace (see autoConcurrency). */
 	concurrency: number;
 	/** Messages per second for everything this loop sends (0 = no limit). */
 	ratePerSecond: number;
 	retry: RetryPolicy;
 	clock?: Clock;
+	/**
+	 * The connection this loop sends through (e.g. credential type and ID). Loops with the same key
+	 * and rate share one limiter, so that executions running at the same time keep to the
+	 * connection's limit together. Without a key, the pace is this loop's own.
+	 */
+	limiterKey?: string;
+	/** Where shared limiters live (tests pass their own). */
+	limiters?: LimiterRegistry;
 }
 
 export const SEQUENTIAL: ItemLoopOptions = { concurrency: 1, ratePerSecond: 0, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } };
@@ -40,13 +60,16 @@ export async function runItems(
 ): Promise<INodeExecutionData[][]> {
 	const count = context.getInputData().length;
 	const clock = options.clock ?? systemClock;
-	const limiter = new RateLimiter(options.ratePerSecond, clock);
+	const limiter = options.limiterKey
+		? (options.limiters ?? connectionLimiters).get(options.limiterKey, options.ratePerSecond, clock)
+		: new RateLimiter(options.ratePerSecond, clock);
 	const continueOnFail = context.continueOnFail();
 	let stop = false;
 
+	const concurrency = options.concurrency >= 1 ? options.concurrency : autoConcurrency(options.ratePerSecond);
 	const outcomes = await runPool(
 		count,
-		options.concurrency,
+		concurrency,
 		async (itemIndex) => {
 			const outcome = await withRetries(() => handle(itemIndex), options.retry, limiter, clock);
 			if (outcome.error !== undefined && !continueOnFail) stop = true;

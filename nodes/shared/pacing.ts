@@ -34,12 +34,18 @@ export class RateLimiter {
 		return this.ratePerSecond > 0 ? 1000 / this.ratePerSecond : 0;
 	}
 
-	/** Resolves when the caller may send. */
+	/**
+	 * Resolves when the caller may send. A pause that begins while the caller waits for its slot
+	 * holds it back too: it takes a new slot after the pause.
+	 */
 	async acquire(): Promise<void> {
-		const now = this.clock.now();
-		const slot = Math.max(now, this.nextSlot, this.pausedUntil);
-		this.nextSlot = slot + this.interval;
-		if (slot > now) await this.clock.sleep(slot - now);
+		for (;;) {
+			const now = this.clock.now();
+			const slot = Math.max(now, this.nextSlot, this.pausedUntil);
+			this.nextSlot = slot + this.interval;
+			if (slot > now) await this.clock.sleep(slot - now);
+			if (this.pausedUntil <= this.clock.now()) return;
+		}
 	}
 
 	/** The provider throttled us: nobody sends before `ms` from now. */
@@ -48,6 +54,27 @@ export class RateLimiter {
 	}
 }
 
+/**
+ * Limiters shared by key (one connection at one pace), so that executions running at the same time
+ * in this n8n process keep to the connection's limit together instead of each at the full rate.
+ */
+export class LimiterRegistry {
+	private readonly limiters = new Map<string, RateLimiter>();
+
+	get(key: string, ratePerSecond: number, clock: Clock = systemClock): RateLimiter {
+		const id = `${key}\n${ratePerSecond}`;
+		let limiter = this.limiters.get(id);
+		if (!limiter) {
+			limiter = new RateLimiter(ratePerSecond, clock);
+			this.limiters.set(id, limiter);
+		}
+		return limiter;
+	}
+}
+
+/** The process-wide registry the item loop uses when given a limiter key. */
+export const connectionLimiters = new LimiterRegistry();
+
 export interface RetryPolicy {
 	/** Attempts in all, the first included. */
 	maxAttempts: number;
@@ -55,6 +82,11 @@ export interface RetryPolicy {
 	maxDelayMs: number;
 	/** Retry a request whose fate is unknown (sent, then the connection broke). Risks duplicates. */
 	retryUnknownDelivery: boolean;
+	/**
+	 * The least wait before resending after a throttle that concerns one recipient (Meta 131056, pair
+	 * rate limit: about one message every 6 s to the same customer). Default 6000.
+	 */
+	recipientThrottleDelayMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -66,15 +98,28 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export type FailureClass = 'throttled' | 'transient' | 'unknownDelivery' | 'permanent';
 
+/** Provider codes that mean "too many requests": Meta app/WABA/number/pair limits, Twilio account/sender limits. */
+const THROTTLE_CODES = new Set(['4', '80007', '130429', '131056', '20429', '63018']);
+
+/**
+ * Throttles that concern one recipient, not the connection: Meta 131056, too many messages to the
+ * same customer in a short time. Only that item waits; the others keep their pace.
+ */
+const RECIPIENT_THROTTLE_CODES = new Set(['131056']);
+
 /** Classifies a node error made by a provider module (see FailureInfo). */
 export function classifyFailure(error: unknown): FailureClass {
 	const info = failureInfo(error);
 	if (info.deliveryUnknown) return 'unknownDelivery';
 	if (!info.retryable) return 'permanent';
 	const httpCode = Number((error as { httpCode?: unknown }).httpCode);
-	const throttleCodes = new Set(['4', '80007', '130429', '131056', '20429', '63018']);
-	if (httpCode === 429 || throttleCodes.has(String(info.providerCode))) return 'throttled';
+	if (httpCode === 429 || THROTTLE_CODES.has(String(info.providerCode))) return 'throttled';
 	return 'transient';
+}
+
+/** Whether a throttle holds back everything sent on the connection (true) or only its own item. */
+export function throttlesConnection(error: unknown): boolean {
+	return classifyFailure(error) === 'throttled' && !RECIPIENT_THROTTLE_CODES.has(String(failureInfo(error).providerCode));
 }
 
 /** Exponential backoff with full jitter, or what the provider asked for (Retry-After). */
@@ -118,11 +163,25 @@ export async function withRetries<T>(
 			const mayRetry =
 				kind === 'throttled' || kind === 'transient' || (kind === 'unknownDelivery' && policy.retryUnknownDelivery);
 			if (!mayRetry || attempt >= policy.maxAttempts) return { error, attempts: attempt, retries: attempt - 1 };
-			const delay = retryDelay(attempt, policy, failureInfo(error).retryAfterMs, random);
-			if (kind === 'throttled') limiter.pause(delay);
+			let delay = retryDelay(attempt, policy, failureInfo(error).retryAfterMs, random);
+			if (kind === 'throttled') {
+				// The connection's limit: everyone waits. One customer's limit: only this item waits.
+				if (throttlesConnection(error)) limiter.pause(delay);
+				else delay = Math.max(delay, policy.recipientThrottleDelayMs ?? 6000);
+			}
 			await clock.sleep(delay);
 		}
 	}
+}
+
+/**
+ * Requests in flight needed to keep a pace: the limiter spaces the sends, and the pool must have
+ * enough of them on their way to fill the spaces while the provider answers. One second's worth of
+ * messages keeps the pace for answers up to a second long (at least 8, at most 100).
+ */
+export function autoConcurrency(ratePerSecond: number): number {
+	if (!(ratePerSecond > 0) || !Number.isFinite(ratePerSecond)) return 8;
+	return Math.min(100, Math.max(8, Math.ceil(ratePerSecond)));
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; results keep input order. */
