@@ -91,6 +91,8 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
 
+	// Answer at once: providers retry slow webhooks, and media downloads below can take a while.
+	res.status(result.ack.status).type(result.ack.contentType).send(result.ack.body);
 	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
 	const events = result.events.filter((event) => wanted.has(event.event));
 	// Media URLs of a request that proved nothing about its sender are never fetched.
@@ -106,11 +108,8 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		}
 		items.push(item);
 	}
-	// Nothing to run: acknowledge now. Otherwise n8n sends the acknowledgement (webhookResponse) once it
-	// has created the execution, so a message the provider was told we have is never only in memory.
-	if (items.length === 0) return answer(result.ack.status, result.ack.body, result.ack.contentType);
-	res.type(result.ack.contentType);
-	return { workflowData: [items], webhookResponse: result.ack.body };
+	if (items.length === 0) return { noWebhookResponse: true };
+	return { noWebhookResponse: true, workflowData: [items] };
 }
 
 async function downloadMedia(

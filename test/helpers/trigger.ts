@@ -117,7 +117,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 				let sent = false;
 				const res = {
 					statusCode: 200,
-					contentType: 'text/html; charset=utf-8',
+					contentType: 'application/json',
 					status(code: number) {
 						this.statusCode = code;
 						return this;
@@ -142,9 +142,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 					const result = await nodeType.webhook.call(context);
 					if (result.workflowData) executions.push(result.workflowData[0]);
 					if (!sent) {
-						// n8n answers with webhookResponse once it has created the execution (express keeps a
-						// content type the node set on the response).
-						if (result.webhookResponse !== undefined) outgoing.writeHead(200, { 'content-type': res.contentType }).end(String(result.webhookResponse));
+						if (result.webhookResponse !== undefined) outgoing.writeHead(200).end(String(result.webhookResponse));
 						else outgoing.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Workflow was started"}');
 					}
 				} catch (error) {
