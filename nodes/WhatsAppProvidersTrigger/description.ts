@@ -71,15 +71,6 @@ export const triggerProperties: INodeProperties[] = [
 		displayOptions: forProvider(META),
 	},
 	{
-		// n8n (node version 1) leaves the request body unparsed when `options.binaryData` is set. The
-		// trigger needs exactly that: it verifies signatures over the exact bytes and answers malformed
-		// bodies itself (400), where n8n's parser would answer 422 and echo part of the body.
-		displayName: 'Raw Body',
-		name: 'options',
-		type: 'hidden',
-		default: { binaryData: true },
-	},
-	{
 		displayName: 'Options',
 		name: 'triggerOptions',
 		type: 'collection',

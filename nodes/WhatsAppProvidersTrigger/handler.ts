@@ -38,7 +38,7 @@ function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 
 type RawBodyRequest = { rawBody?: Buffer; readRawBody?: () => Promise<void> };
 
-/** The exact bytes received. n8n leaves the body unread for this node (see the hidden `options` parameter). */
+/** The exact bytes received (n8n keeps them as rawBody; read them if it has not yet). */
 async function readRawBody(req: RawBodyRequest): Promise<{ bytes?: Buffer; tooLarge?: boolean }> {
 	if (!req.rawBody && typeof req.readRawBody === 'function') {
 		try {
