@@ -100,7 +100,7 @@ function machine() {
 		/* not installed */
 	}
 	const git = (...args) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
-	const dirty = git('status', '--porcelain', '--', 'nodes', 'credentials', 'sandbox', 'scripts/bench').length > 0;
+	const dirty = git('status', '--porcelain', '--', 'nodes', 'credentials', 'package.json', 'index.js').length > 0;
 	return {
 		cpu: cpus[0]?.model ?? '?',
 		cores: cpus.length,
@@ -949,6 +949,14 @@ async function main() {
 		console.error(`\n${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
 		process.exitCode = 1;
 	}
+}
+
+// Interrupted: exit, so that scripts/host/n8n.js stops every n8n this run started (its 'exit' handler).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+	process.once(signal, () => {
+		if (!flag('keep')) for (const f of userFolders) fs.rmSync(f, { recursive: true, force: true });
+		process.exit(130);
+	});
 }
 
 main().catch((err) => {
