@@ -96,6 +96,23 @@ export interface Transports {
 	plain: Transport;
 }
 
+/**
+ * The response of a request that must succeed: a network failure becomes the network error, an
+ * answer outside 2xx becomes the provider's own error (built by `toError`).
+ */
+export function successful(
+	result: TransportResult,
+	node: INode,
+	itemIndex: number,
+	provider: string,
+	secrets: readonly unknown[],
+	toError: (response: HttpResponse) => Error,
+): HttpResponse {
+	if (result.kind === 'network') throw networkError(node, itemIndex, provider, result, secrets);
+	if (result.response.statusCode < 200 || result.response.statusCode >= 300) throw toError(result.response);
+	return result.response;
+}
+
 /** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent. */
 export function retryAfterMs(headers: Record<string, unknown>, now = Date.now()): number | undefined {
 	const raw = headers['retry-after'] ?? headers['Retry-After'];

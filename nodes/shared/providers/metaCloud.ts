@@ -21,7 +21,7 @@ import {
 } from '../inbound';
 import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import { toDigits } from '../phone';
-import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
+import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
@@ -360,10 +360,7 @@ export async function graphCall(
 	secrets: readonly unknown[],
 ): Promise<HttpResponse> {
 	const result = await transport(options);
-	if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
-	const { response } = result;
-	if (response.statusCode < 200 || response.statusCode >= 300) throw metaError(node, itemIndex, response, secrets);
-	return response;
+	return successful(result, node, itemIndex, PROVIDER, secrets, (response) => metaError(node, itemIndex, response, secrets));
 }
 
 export const metaCloud: WhatsAppProvider = {

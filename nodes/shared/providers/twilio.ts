@@ -20,7 +20,7 @@ import {
 } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import { normalisePhone, toTwilioAddress } from '../phone';
-import { networkError, retryAfterMs, type HttpResponse, type Transport } from '../transport';
+import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
@@ -244,11 +244,7 @@ export const twilio: WhatsAppProvider = {
 		const credentials = twilioCredentials(raw);
 		const secrets = twilio.secrets(raw);
 		const result = await context.transport(buildTwilioRequest(node, itemIndex, credentials, message));
-		if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
-		const { response } = result;
-		if (response.statusCode < 200 || response.statusCode >= 300) {
-			throw twilioError(node, itemIndex, response, secrets);
-		}
+		const response = successful(result, node, itemIndex, PROVIDER, secrets, (answer) => twilioError(node, itemIndex, answer, secrets));
 		const body = response.body as { sid?: string; status?: string };
 		return {
 			provider: 'twilio',
@@ -434,8 +430,7 @@ export async function downloadTwilioMedia(
 ): Promise<{ data: Buffer; mimeType?: string }> {
 	const secrets = twilio.secrets(raw);
 	const result = await transport({ method: 'GET', url, encoding: 'arraybuffer' });
-	if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, secrets);
-	if (result.response.statusCode < 200 || result.response.statusCode >= 300) throw twilioError(node, 0, result.response, secrets);
-	const type = result.response.headers['content-type'];
-	return { data: Buffer.from(result.response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : undefined };
+	const response = successful(result, node, 0, PROVIDER, secrets, (answer) => twilioError(node, 0, answer, secrets));
+	const type = response.headers['content-type'];
+	return { data: Buffer.from(response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : undefined };
 }

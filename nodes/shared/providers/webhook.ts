@@ -18,7 +18,7 @@ import {
 	type InboundResult,
 } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
-import { networkError, retryAfterMs } from '../transport';
+import { networkError, retryAfterMs, successful } from '../transport';
 import { firstValueAt, headerRecord, text, valueAt } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
@@ -211,12 +211,12 @@ export const webhook: WhatsAppProvider = {
 		const sameOrigin = origin(event.media.url) !== undefined && origin(event.media.url) === origin(webhookCredentials(credentials).url);
 		const transport = sameOrigin ? transports.authenticated : transports.plain;
 		const result = await transport({ method: 'GET', url: event.media.url, encoding: 'arraybuffer' });
-		if (result.kind === 'network') throw networkError(node, 0, PROVIDER, result, webhook.secrets(credentials));
-		if (result.response.statusCode < 200 || result.response.statusCode >= 300) {
-			throw inputError(node, undefined, `Could not download the media at ${event.media.url} (HTTP ${result.response.statusCode})`);
-		}
-		const type = result.response.headers['content-type'];
-		return { data: Buffer.from(result.response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : event.media.mimeType, fileName: event.media.filename };
+		const url = event.media.url;
+		const response = successful(result, node, 0, PROVIDER, webhook.secrets(credentials), (answer) =>
+			inputError(node, undefined, `Could not download the media at ${url} (HTTP ${answer.statusCode})`),
+		);
+		const type = response.headers['content-type'];
+		return { data: Buffer.from(response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : event.media.mimeType, fileName: event.media.filename };
 	},
 };
 
