@@ -212,6 +212,30 @@ describe('Meta Cloud API', () => {
 		for (const request of downloads) expect(request.headers.authorization).toBe(`Bearer ${accounts.meta.accessToken}`);
 	});
 
+	it('lets n8n acknowledge a message only once the execution exists; refusals and handshakes are answered by the node', async () => {
+		const server = await trigger(META);
+		const ok = await fire(server, { provider: 'meta', kind: 'message', text: 'hello' });
+		expect(ok.status).toBe(200);
+		expect(ok.text).toBe('OK');
+		const forged = await fire(server, { provider: 'meta', kind: 'message', text: 'hello', wrongSecret: true });
+		expect(forged.status).toBe(401);
+		await fire(server, { provider: 'meta', kind: 'verify' });
+		expect(server.answeredBy).toEqual(['n8n', 'node', 'node']);
+		expect(server.executions.length).toBe(1);
+	});
+
+	it('answers in time when media is slow: the message still starts the workflow, the item says why there is no file', async () => {
+		sb.configure({ latencyMs: 1500 });
+		const server = await trigger(META, { triggerOptions: { downloadMedia: true, mediaTimeLimit: 1 } });
+		const response = await fire(server, { provider: 'meta', kind: 'message', type: 'image', media: { contentType: 'image/jpeg', data: Buffer.from('jpeg'), caption: 'late' } });
+		expect(response.status).toBe(200);
+		const [item] = server.executions[0];
+		expect(item.binary).toBeUndefined();
+		expect(item.json).toMatchObject({ type: 'image', text: 'late', media: { id: expect.any(String), downloadError: expect.stringContaining('Media Download Time Limit') } });
+		// The lookup of the media URL took the whole limit; the file itself was never requested.
+		expect(sb.requests.filter((request) => request.provider === 'meta' && request.method === 'GET').length).toBe(1);
+	});
+
 	it('registers the phone number webhook on activation (Meta verifies it), and removes it on deactivation', async () => {
 		sb.configure({ verifyWebhookCallbacks: true });
 		const server = await trigger(META, { registerWebhook: true });

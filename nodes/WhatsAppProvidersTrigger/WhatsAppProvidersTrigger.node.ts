@@ -11,16 +11,20 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		name: 'whatsAppProvidersTrigger',
 		icon: { light: 'file:../../icons/whatsapp.svg', dark: 'file:../../icons/whatsapp.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 1.1 behaves as 1; n8n only evaluates an extra expression per request for nodes of version 1.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle: '={{"On " + $parameter["triggerOn"].join(", ")}}',
 		description: 'Starts the workflow on WhatsApp messages and delivery statuses from Twilio, the Meta Cloud API or a webhook gateway',
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: providerCredentials,
+		// `responseData: ''`: n8n answers with the node's `webhookResponse` (the provider's
+		// acknowledgement) once it has created the execution, instead of its default body.
 		webhooks: [
-			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', path: 'whatsapp' },
-			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', path: 'whatsapp' },
+			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
 		],
 		properties: [providerProperty, ...triggerProperties],
 	};

@@ -143,6 +143,15 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'Larger requests are refused with 413',
 			},
 			{
+				displayName: 'Media Download Time Limit (Seconds)',
+				name: 'mediaTimeLimit',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 60 },
+				default: 8,
+				description:
+					'How long media downloads may delay the answer to the provider, which resends webhooks not answered within about 15 s. Media not downloaded in time keeps its ID and URL on the item.',
+			},
+			{
 				displayName: 'Signature Header',
 				name: 'signatureHeader',
 				type: 'string',

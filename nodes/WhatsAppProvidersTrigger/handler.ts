@@ -51,6 +51,15 @@ async function readRawBody(req: RawBodyRequest): Promise<{ bytes?: Buffer; tooLa
 	return { bytes: req.rawBody };
 }
 
+/**
+ * Media downloads hold up the answer to the provider, which gives up on a webhook that does not
+ * answer within about 15 s (Twilio) and sends it again. Media not fetched within the time limit is
+ * left for the workflow to fetch: the item keeps the media id and URL, with the reason.
+ */
+const MEDIA_TIME_LIMIT_S = 8;
+const MEDIA_TIME_LIMIT_EXCEEDED =
+	'Not downloaded within the Media Download Time Limit (the provider expects an answer within seconds). Download it in the workflow with the media id or URL.';
+
 /** The trigger's webhook: verify, parse, filter, answer; only genuine requests start an execution. */
 export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
 	const req = this.getRequestObject();
@@ -91,25 +100,33 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
 
-	// Answer at once: providers retry slow webhooks, and media downloads below can take a while.
-	res.status(result.ack.status).type(result.ack.contentType).send(result.ack.body);
 	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
 	const events = result.events.filter((event) => wanted.has(event.event));
+	// Nothing this workflow listens for: acknowledge, start nothing.
+	if (events.length === 0) return answer(result.ack.status, result.ack.body, result.ack.contentType);
+
 	// Media URLs of a request that proved nothing about its sender are never fetched.
 	const download = options.downloadMedia === true && result.authenticated;
-	const transports = download ? { authenticated: createTransport(this, credentialType), plain: createPlainTransport(this) } : undefined;
+	const deadline = Date.now() + Number(options.mediaTimeLimit ?? MEDIA_TIME_LIMIT_S) * 1000;
+	const timeLeft = () => deadline - Date.now();
+	const transports = download
+		? { authenticated: createTransport(this, credentialType, timeLeft), plain: createPlainTransport(this, timeLeft) }
+		: undefined;
 	const items: INodeExecutionData[] = [];
 	for (const event of events) {
 		const item: INodeExecutionData = { json: toItem(event) as IDataObject };
 		if (transports && event.event === 'message' && event.media) {
-			const file = await downloadMedia(this, provider, transports, credentials, event);
+			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft);
 			if (file) item.binary = file;
 			item.json.media = event.media as IDataObject;
 		}
 		items.push(item);
 	}
-	if (items.length === 0) return { noWebhookResponse: true };
-	return { noWebhookResponse: true, workflowData: [items] };
+	// n8n answers with `webhookResponse` only once it has created the execution (the description's
+	// `responseData: ''` makes it use this body), so the provider never gets a 200 for a message
+	// that is not yet in n8n's hands; if n8n cannot take it, the provider gets an error and retries.
+	res.status(result.ack.status).type(result.ack.contentType);
+	return { workflowData: [items], webhookResponse: result.ack.body };
 }
 
 async function downloadMedia(
@@ -118,16 +135,22 @@ async function downloadMedia(
 	transports: Transports,
 	credentials: ICredentialDataDecryptedObject,
 	event: InboundEvent,
+	timeLeft: () => number,
 ): Promise<IBinaryKeyData | undefined> {
 	// A failed download must not lose the message: the item still goes out, with the reason.
+	const failed = (reason: string) => {
+		event.media = { ...event.media, downloadError: reason } as InboundEvent['media'];
+		return undefined;
+	};
+	if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
 	try {
 		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event);
 		if (!file) return undefined;
 		const data = await context.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
 		return { data };
 	} catch (error) {
-		event.media = { ...event.media, downloadError: redact((error as Error).message, provider.secrets(credentials)) } as InboundEvent['media'];
-		return undefined;
+		if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
+		return failed(redact((error as Error).message, provider.secrets(credentials)));
 	}
 }
 

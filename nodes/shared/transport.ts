@@ -52,11 +52,14 @@ function parseBody(body: unknown): unknown {
 	}
 }
 
-function wrap(send: (options: IHttpRequestOptions) => Promise<unknown>): Transport {
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `timeLeft` (ms) shortens the timeout of each request to what a caller's deadline still allows. */
+function wrap(send: (options: IHttpRequestOptions) => Promise<unknown>, timeLeft?: () => number): Transport {
 	return async (options) => {
 		try {
 			const full = (await send({
-				timeout: 30_000,
+				timeout: timeLeft ? Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, timeLeft())) : DEFAULT_TIMEOUT_MS,
 				// Never hand the connection's credentials to another host a redirect points at
 				// (Twilio media redirects to a CDN; a gateway may redirect anywhere).
 				sendCredentialsOnCrossOriginRedirect: false,
@@ -81,13 +84,13 @@ function wrap(send: (options: IHttpRequestOptions) => Promise<unknown>): Transpo
 }
 
 /** Requests made with the connection's credentials, applied by n8n. */
-export function createTransport(context: AuthenticatedRequester, credentialType: string): Transport {
-	return wrap((options) => context.helpers.httpRequestWithAuthentication.call(context, credentialType, options));
+export function createTransport(context: AuthenticatedRequester, credentialType: string, timeLeft?: () => number): Transport {
+	return wrap((options) => context.helpers.httpRequestWithAuthentication.call(context, credentialType, options), timeLeft);
 }
 
 /** Requests made without any credentials (e.g. media at a URL of another host). */
-export function createPlainTransport(context: AuthenticatedRequester): Transport {
-	return wrap((options) => context.helpers.httpRequest.call(context, options));
+export function createPlainTransport(context: AuthenticatedRequester, timeLeft?: () => number): Transport {
+	return wrap((options) => context.helpers.httpRequest.call(context, options), timeLeft);
 }
 
 /** Both transports of a connection, for work that may leave the provider's own host. */

@@ -10,7 +10,7 @@
  * Options: --short, --out <file>, --json <file>, --cases 1,2,3,4,5, --no-build, --keep (keep the n8n
  * user folders), --n8n-env KEY=VALUE (repeatable; extra settings for every n8n booted),
  * --package-dir DIR (bench a built copy of the package instead of the repository),
- * --trigger-type-version V (the trigger node's type version in the benchmark workflow, default 1),
+ * --trigger-type-version V (the trigger node's type version in the benchmark workflow, default 1.1),
  * --from-json FILE (only re-render the report from the figures a run saved).
  * The text between <!-- notes:start --> and <!-- notes:end --> in an existing report is kept.
  *
@@ -47,7 +47,7 @@ const JSON_OUT = path.resolve(repoRoot, option('json', SHORT ? '.cache/bench-sho
 const CASES = new Set(option('cases', '1,2,3,4,5').split(',').map(Number));
 // To measure a variant of the package (e.g. a proposed change) without touching the repository.
 let PACKAGE_DIR = option('package-dir', undefined);
-const TRIGGER_TYPE_VERSION = Number(option('trigger-type-version', '1'));
+const TRIGGER_TYPE_VERSION = Number(option('trigger-type-version', '1.1'));
 
 const SIZES = SHORT
 	? { limited: 300, sequential: 100, httpNode: 300, unlimitedSmall: 300, unlimitedBig: 3000, faults: 300, loadMs: 2000, warmupMs: 500 }
@@ -487,7 +487,7 @@ function triggerWorkflow(cred, webhookId) {
 				typeVersion: TRIGGER_TYPE_VERSION,
 				position: [0, 0],
 				webhookId,
-				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, options: {} },
+				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, triggerOptions: {} },
 				credentials: { [META]: { id: cred.id, name: cred.name } },
 			},
 		],

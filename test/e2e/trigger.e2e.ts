@@ -170,6 +170,26 @@ describe('Meta Cloud API', () => {
 		}
 	});
 
+	it('answers 200 only once n8n has the execution: with slow media the answer waits for the download', async () => {
+		const { workflow, webhookId } = triggerWorkflow('e2e trigger meta media', META, ids[META], ['message'], { downloadMedia: true });
+		const hook = await activate(client, workflow, webhookId);
+		const before = await executionCount(client, hook.id);
+		sb.configure({ latencyMs: 700 });
+		try {
+			const data = Buffer.from('e2e-jpeg-bytes');
+			const result = await sb.fire({ url: hook.url, provider: 'meta', kind: 'message', type: 'image', media: { contentType: 'image/jpeg', data, caption: 'slow' } });
+			expect(result.status).toBe(200);
+			expect(result.text).toBe('OK');
+			// No waiting: the execution was created before the provider got its 200.
+			expect(await executionCount(client, hook.id)).toBe(before + 1);
+			const executions = await host.waitForExecutions(client, hook.id, before + 1, 30000);
+			expect(executions[0].status).toBe('success');
+			expect(itemsOf(executions[0], 'WhatsApp Trigger')[0]).toEqual(expect.objectContaining({ type: 'image', text: 'slow' }));
+		} finally {
+			sb.configure({ latencyMs: 0 });
+		}
+	});
+
 	it('a signed status webhook becomes status items', async () => {
 		const { items } = await fireAndRun(META, { provider: 'meta', kind: 'status', status: 'read', messageId: 'wamid.e2e-status' });
 		expect(items).toEqual([expect.objectContaining({ provider: 'meta', event: 'status', status: 'read', messageId: 'wamid.e2e-status' })]);

@@ -27,6 +27,8 @@ export interface TriggerServer {
 	url: string;
 	/** Items of every execution the trigger started, in order. */
 	executions: INodeExecutionData[][];
+	/** Who answered each request, in order: the node itself, or n8n after creating the execution (or deciding none starts). */
+	answeredBy: Array<'node' | 'n8n'>;
 	/** Resolves when every request received so far has finished (the node may answer before it returns). */
 	settled(): Promise<void>;
 	/** Runs an activation hook (checkExists / create / delete) as n8n does on (de)activation. */
@@ -34,7 +36,11 @@ export interface TriggerServer {
 	close(): Promise<void>;
 }
 
-export async function startTrigger(options: { parameters: INodeParameters; credentials: Record<string, IDataObject> }): Promise<TriggerServer> {
+export async function startTrigger(options: {
+	parameters: INodeParameters;
+	credentials: Record<string, IDataObject>;
+	typeVersion?: number;
+}): Promise<TriggerServer> {
 	const nodeType = new WhatsAppProvidersTrigger();
 	const store = Object.fromEntries(Object.entries(options.credentials).map(([type, data]) => [type, withDefaults(type, data)]));
 	const nodeCredentials: Record<string, INodeCredentialsDetails> = Object.fromEntries(
@@ -44,7 +50,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 		id: 'node-trigger',
 		name: 'WhatsApp Trigger',
 		type: `${PACKAGE}.whatsAppProvidersTrigger`,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? 1.1,
 		position: [0, 0],
 		webhookId: 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff',
 		parameters: options.parameters,
@@ -53,6 +59,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 	const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
 	const workflowNode = workflow.getNode(node.name)!;
 	const executions: INodeExecutionData[][] = [];
+	const answeredBy: Array<'node' | 'n8n'> = [];
 	const pending = new Set<Promise<void>>();
 	let baseUrl = '';
 
@@ -101,9 +108,9 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 						req.rawBody = bytes;
 					},
 				});
-				// n8n's parseRequestBody for node version 1: no parsing when $parameter.options.binaryData is
-				// set; otherwise its body parser, which refuses JSON that does not parse (422).
-				if (!(workflowNode.parameters.options as IDataObject | undefined)?.binaryData) {
+				// n8n's parseRequestBody: its body parser runs for every request to a node of version 1 and
+				// for JSON, form and XML bodies otherwise; it refuses JSON that does not parse (422).
+				if (node.typeVersion === 1 || ['application/json', 'application/x-www-form-urlencoded'].includes(type)) {
 					req.rawBody = bytes;
 					if (bytes.length && type === 'application/json') {
 						try {
@@ -140,11 +147,22 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 				const context = new WebhookContext(workflow, workflowNode, additionalData, 'webhook', webhookData(name, additionalData), [], null);
 				try {
 					const result = await nodeType.webhook.call(context);
-					if (result.workflowData) executions.push(result.workflowData[0]);
-					if (!sent) {
-						if (result.webhookResponse !== undefined) outgoing.writeHead(200).end(String(result.webhookResponse));
-						else outgoing.writeHead(200, { 'content-type': 'application/json' }).end('{"message":"Workflow was started"}');
-					}
+					answeredBy.push(sent ? 'node' : 'n8n');
+					if (!sent && result.noWebhookResponse !== true) {
+						// n8n's webhook helpers, responseMode 'onReceived': the execution is created first,
+						// then the answer goes out with the description's responseData, else the node's
+						// webhookResponse, with the description's responseCode (200 unless set).
+						const description = webhookData(name, additionalData).webhookDescription;
+						if (result.workflowData) executions.push(result.workflowData[0]);
+						const responseData = result.workflowData ? (description.responseData ?? 'firstEntryJson') : undefined;
+						const body =
+							responseData === 'noData'
+								? undefined
+								: responseData || (result.webhookResponse ?? { message: result.workflowData ? 'Workflow was started' : 'Webhook call received' });
+						res.status(Number(description.responseCode ?? 200));
+						if (typeof body === 'string') res.send(body);
+						else res.json(body);
+					} else if (result.workflowData) executions.push(result.workflowData[0]);
 				} catch (error) {
 					if (!sent) outgoing.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: (error as Error).message }));
 				}
@@ -159,6 +177,7 @@ export async function startTrigger(options: { parameters: INodeParameters; crede
 	return {
 		url: `${baseUrl}/webhook/${node.webhookId}/whatsapp`,
 		executions,
+		answeredBy,
 		async settled() {
 			while (pending.size > 0) await Promise.all([...pending]);
 		},
