@@ -38,6 +38,8 @@ export interface StartN8nOptions {
 	readyTimeoutMs?: number;
 	launcher?: string[];
 	log?: (message: string) => void;
+	/** 'worker': a queue-mode worker (same userFolder and queue env as its main instance, packageDir null; port = health check). */
+	command?: 'start' | 'worker';
 }
 
 export interface N8nInstance {

@@ -232,6 +232,8 @@ function memoryOf(pid) {
  *   installHost   run install.js first when the host is not up to date (default true)
  *   readyTimeoutMs  default 120000
  *   launcher      command prefix for debugging, e.g. ['strace', '-f', '-e', 'trace=connect', '-o', file]
+ *   command       'start' (default) or 'worker' (queue mode: give it the main instance's userFolder
+ *                 and queue settings in env, packageDir null; `port` is then its health-check port)
  *   log           progress logger (default: console.log with a prefix; pass () => {} for quiet)
  * Resolves to { url, port, brokerPort, pid, logFile, userFolder, bootMs, communityPackage,
  * registration, memory(), exited, stop() }; stop() ends n8n and its task runner (SIGTERM, then SIGKILL).
@@ -259,7 +261,8 @@ async function startN8n(options = {}) {
   }
 
   // 2. Spawn n8n.
-  const logFile = path.join(userFolder, 'n8n.log');
+  const command = options.command || 'start';
+  const logFile = path.join(userFolder, command === 'worker' ? `n8n-worker-${port}.log` : 'n8n.log');
   const registrationFile = path.join(userFolder, '.n8n-host-registration.json');
   fs.rmSync(registrationFile, { force: true });
   const url = `http://127.0.0.1:${port}`;
@@ -292,6 +295,9 @@ async function startN8n(options = {}) {
     N8N_HOST_N8N_DIR: paths.n8nDir,
     N8N_HOST_COMMUNITY_PACKAGES: JSON.stringify(wanted),
     N8N_HOST_REGISTRATION_FILE: registrationFile,
+    ...(command === 'worker'
+      ? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(port), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' }
+      : {}),
     ...(options.env || {}),
   };
   // Keep our hook if the caller brings hook files of their own.
@@ -299,7 +305,7 @@ async function startN8n(options = {}) {
   const out = fs.openSync(logFile, 'a');
   fs.writeSync(out, `\n===== n8n-host start ${new Date().toISOString()} port=${port} broker=${brokerPort} =====\n`);
   const started = Date.now();
-  const argv = [...(options.launcher || []), paths.nodeBin, path.join(paths.n8nDir, 'bin', 'n8n'), 'start'];
+  const argv = [...(options.launcher || []), paths.nodeBin, path.join(paths.n8nDir, 'bin', 'n8n'), command];
   const child = spawn(argv[0], argv.slice(1), {
     cwd: userFolder,
     env,

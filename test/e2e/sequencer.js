@@ -5,7 +5,7 @@
 const Sequencer = require('@jest/test-sequencer').default;
 const path = require('path');
 
-const ORDER = ['screenshots', 'connections', 'send', 'trigger', 'examples'];
+const ORDER = ['screenshots', 'connections', 'send', 'trigger', 'examples', 'queue'];
 const rank = (test) => {
 	const i = ORDER.indexOf(path.basename(test.path).replace(/\.e2e\.ts$/, ''));
 	return i < 0 ? ORDER.length : i;
