@@ -18,7 +18,9 @@ export default async function globalSetup(): Promise<void> {
 	// user of the playground sees; other free ports otherwise.
 	const port = (await portIfFree(5678)) || undefined;
 	const brokerPort = (await portIfFree(5679)) || undefined;
-	const n8n = await host.startN8n({ userFolder, log, port, brokerPort }).catch((error: Error) => {
+	// E2E_N8N_ENV: extra n8n settings as JSON, e.g. '{"N8N_EXPRESSION_ENGINE_LAZY_ACQUIRE":"true"}'.
+	const env = JSON.parse(process.env.E2E_N8N_ENV || '{}') as Record<string, string>;
+	const n8n = await host.startN8n({ userFolder, log, port, brokerPort, env }).catch((error: Error) => {
 		// Keep the log of the failed boot (test-results/ is git-ignored), drop the rest.
 		const results = path.resolve(__dirname, '..', '..', 'test-results');
 		fs.mkdirSync(results, { recursive: true });
