@@ -224,6 +224,17 @@ describe('Meta Cloud API', () => {
 		expect(server.executions.length).toBe(1);
 	});
 
+	it('behaves the same at type version 1 (workflows saved before 1.1)', async () => {
+		const server = await startTrigger({ parameters: { authentication: META }, credentials: { [META]: connections(sb)[META] }, typeVersion: 1 });
+		triggers.push(server);
+		const ok = await fire(server, { provider: 'meta', kind: 'message', text: 'from v1' });
+		expect(ok.status).toBe(200);
+		expect(ok.text).toBe('OK');
+		expect((await fire(server, { provider: 'meta', kind: 'message', text: 'forged', wrongSecret: true })).status).toBe(401);
+		expect(server.executions.map((items) => items[0].json.text)).toEqual(['from v1']);
+		expect(server.answeredBy).toEqual(['n8n', 'node']);
+	});
+
 	it('answers in time when media is slow: the message still starts the workflow, the item says why there is no file', async () => {
 		sb.configure({ latencyMs: 1500 });
 		const server = await trigger(META, { triggerOptions: { downloadMedia: true, mediaTimeLimit: 1 } });
@@ -500,6 +511,8 @@ describe('Webhook gateway', () => {
 		const server = await trigger(WEBHOOK);
 		const response = await fire(server, { provider: 'gateway', kind: 'message', text: 'From the gateway', from: '+16505551234', name: 'Ana' });
 		expect(response.status).toBe(200);
+		expect(response.headers['content-type']).toMatch(/^application\/json/);
+		expect(JSON.parse(response.text)).toEqual({ received: true });
 		expect(server.executions[0][0].json).toMatchObject({ provider: 'webhook', event: 'message', from: '+16505551234', profileName: 'Ana', text: 'From the gateway', type: 'text', messageId: expect.stringMatching(/^gw_in_/) });
 	});
 
@@ -572,6 +585,36 @@ describe('Webhook gateway', () => {
 			expect(own!.headers['x-tenant']).toBe('acme-tenant-key');
 		} finally {
 			other.close();
+		}
+	});
+
+	it('stops a media download whose body trickles in past the time limit; the message still starts the workflow', async () => {
+		// Headers at once, then a byte every 100 ms for 3 s: a request timeout alone would not end it.
+		const slow = http.createServer((_req, res) => {
+			res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': '30' });
+			let sent = 0;
+			const drip = setInterval(() => {
+				if (res.destroyed || sent === 30) {
+					clearInterval(drip);
+					if (!res.destroyed) res.end();
+					return;
+				}
+				res.write('x');
+				sent += 1;
+			}, 100);
+		});
+		await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+		try {
+			const server = await trigger(WEBHOOK, { triggerOptions: { downloadMedia: true, mediaTimeLimit: 1 } });
+			const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow.jpg`;
+			const response = await fire(server, { provider: 'gateway', kind: 'message', message: { mediaUrl: url, mimeType: 'image/jpeg' } });
+			expect(response.status).toBe(200);
+			const [item] = server.executions[0];
+			expect(item.binary).toBeUndefined();
+			expect(item.json.media).toEqual(expect.objectContaining({ url, downloadError: expect.stringContaining('Media Download Time Limit') }));
+		} finally {
+			slow.closeAllConnections();
+			slow.close();
 		}
 	});
 

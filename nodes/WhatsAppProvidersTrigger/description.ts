@@ -149,7 +149,7 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1, maxValue: 60 },
 				default: 8,
 				description:
-					'How long media downloads may delay the answer to the provider, which resends webhooks not answered within about 15 s. Media not downloaded in time keeps its ID and URL on the item.',
+					'How long media downloads may delay the answer to the provider, which gives up on webhooks not answered within about 15 s. Media not downloaded in time keeps its ID and URL on the item.',
 			},
 			{
 				displayName: 'Signature Header',

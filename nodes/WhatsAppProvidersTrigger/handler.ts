@@ -53,7 +53,7 @@ async function readRawBody(req: RawBodyRequest): Promise<{ bytes?: Buffer; tooLa
 
 /**
  * Media downloads hold up the answer to the provider, which gives up on a webhook that does not
- * answer within about 15 s (Twilio) and sends it again. Media not fetched within the time limit is
+ * answer within about 15 s (Meta sends it again later; Twilio reports error 11200). Media not fetched within the time limit is
  * left for the workflow to fetch: the item keeps the media id and URL, with the reason.
  */
 const MEDIA_TIME_LIMIT_S = 8;
@@ -124,8 +124,10 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	}
 	// n8n answers with `webhookResponse` only once it has created the execution (the description's
 	// `responseData: ''` makes it use this body), so the provider never gets a 200 for a message
-	// that is not yet in n8n's hands; if n8n cannot take it, the provider gets an error and retries.
-	res.status(result.ack.status).type(result.ack.contentType);
+	// that is not yet in n8n's hands; if n8n cannot take it, the provider gets n8n's 500 instead.
+	// n8n keeps the Content-Type set here; the status is the description's responseCode (200), which
+	// every acknowledgement uses.
+	res.type(result.ack.contentType);
 	return { workflowData: [items], webhookResponse: result.ack.body };
 }
 

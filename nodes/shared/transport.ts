@@ -54,12 +54,17 @@ function parseBody(body: unknown): unknown {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** `timeLeft` (ms) shortens the timeout of each request to what a caller's deadline still allows. */
+/**
+ * `timeLeft` (ms) bounds each request by what a caller's deadline still allows: the timeout (which
+ * stops counting once the headers arrive) and an abort signal (which also ends a slow body).
+ */
 function wrap(send: (options: IHttpRequestOptions) => Promise<unknown>, timeLeft?: () => number): Transport {
 	return async (options) => {
+		const limit = timeLeft ? Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, timeLeft())) : DEFAULT_TIMEOUT_MS;
 		try {
 			const full = (await send({
-				timeout: timeLeft ? Math.max(1, Math.min(DEFAULT_TIMEOUT_MS, timeLeft())) : DEFAULT_TIMEOUT_MS,
+				timeout: limit,
+				...(timeLeft ? { abortSignal: AbortSignal.timeout(limit) } : {}),
 				// Never hand the connection's credentials to another host a redirect points at
 				// (Twilio media redirects to a CDN; a gateway may redirect anywhere).
 				sendCredentialsOnCrossOriginRedirect: false,

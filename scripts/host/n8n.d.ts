@@ -109,6 +109,7 @@ export interface Execution {
 	finished: boolean;
 	workflowId: string;
 	startedAt: string;
+	createdAt?: string;
 	stoppedAt?: string;
 	data: {
 		resultData: {

@@ -17,7 +17,7 @@ import * as host from '../../scripts/host/n8n';
 import { REDIS, redisAvailable, startRedis } from '../../scripts/host/redis';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts } from '../helpers/fixtures';
-import { executionCount, itemsOf, META, SEND_TYPE, SECRETS, sleep } from './session';
+import { activate, executionCount, itemsOf, META, SEND_TYPE, SECRETS, sleep, triggerWorkflow } from './session';
 
 const HAVE_REDIS = redisAvailable();
 const REQUIRED = Boolean(process.env.CI) || process.env.E2E_QUEUE === '1';
@@ -73,7 +73,6 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 		const fired = await sb.fire({ provider: 'meta', url: w.webhooks[0].url, from: '16505551234', name: 'Sheena Nelson', text: 'Is it in stock?' });
 		expect(fired.status).toBe(200);
 		expect(fired.text).toBe('OK');
-		// Answered only after n8n created the execution and queued it.
 		expect(await executionCount(client, w.id)).toBe(before + 1);
 		const [execution] = await host.waitForExecutions(client, w.id, before + 1, 60000);
 		expect(execution.status).toBe('success');
@@ -83,6 +82,30 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 			expect.objectContaining({ status: 'read' }),
 			expect.objectContaining({ to: '16505551234', type: 'text', text: expect.objectContaining({ body: expect.stringContaining('Hi Sheena Nelson') }) }),
 		]);
+	});
+
+	it('the 200 follows the queued job even when media makes the trigger slow; the worker gets the file', async () => {
+		const { workflow, webhookId } = triggerWorkflow('e2e queue media', META, provisioned.credentials[META], ['message'], { downloadMedia: true });
+		const hook = await activate(client, workflow, webhookId);
+		const before = await executionCount(client, hook.id);
+		sb.configure({ latencyMs: 700 });
+		try {
+			const fired = await sb.fire({ url: hook.url, provider: 'meta', kind: 'message', type: 'image', media: { contentType: 'image/jpeg', data: Buffer.from('queued-jpeg'), caption: 'in queue' } });
+			const answeredAt = Date.now();
+			expect(fired.status).toBe(200);
+			const [execution] = await host.waitForExecutions(client, hook.id, before + 1, 60000);
+			expect(execution.status).toBe('success');
+			// The job existed before the provider got its 200; an answer sent before the media download
+			// would precede it by about 1.4 s.
+			expect(Date.parse(execution.createdAt!)).toBeLessThanOrEqual(answeredAt);
+		} finally {
+			sb.configure({ latencyMs: 0 });
+		}
+		const [execution] = await host.waitForExecutions(client, hook.id, before + 1, 60000);
+		expect(ranOnWorker(String(execution.id))).toBe(true);
+		const run = execution.data.resultData.runData['WhatsApp Trigger'][0];
+		expect(itemsOf(execution, 'WhatsApp Trigger')[0]).toEqual(expect.objectContaining({ type: 'image', text: 'in queue' }));
+		expect(run.data!.main[0]![0].binary!.data).toEqual(expect.objectContaining({ mimeType: 'image/jpeg' }));
 	});
 
 	it('a forged webhook gets 401 from the main instance and queues nothing', async () => {

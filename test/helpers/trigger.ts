@@ -109,8 +109,14 @@ export async function startTrigger(options: {
 					},
 				});
 				// n8n's parseRequestBody: its body parser runs for every request to a node of version 1 and
-				// for JSON, form and XML bodies otherwise; it refuses JSON that does not parse (422).
-				if (node.typeVersion === 1 || ['application/json', 'application/x-www-form-urlencoded'].includes(type)) {
+				// otherwise for JSON, text, form and XML bodies; it refuses JSON that does not parse (422).
+				// (This harness parses JSON and forms, the bodies providers send; others stay raw.)
+				const parsedByN8n =
+					node.typeVersion === 1 ||
+					['application/json', 'text/plain', 'application/x-www-form-urlencoded'].some((prefix) => type.startsWith(prefix)) ||
+					type.endsWith('/xml') ||
+					type.endsWith('+xml');
+				if (parsedByN8n) {
 					req.rawBody = bytes;
 					if (bytes.length && type === 'application/json') {
 						try {
