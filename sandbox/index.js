@@ -59,26 +59,21 @@ const { renderPage } = require('./page');
 
 // ---------------------------------------------------------------- accounts
 
+/** @type {TwilioAccount} */
+const DEFAULT_TWILIO = {
+	accountSid: 'AC5a4db0c5000000000000000000000001',
+	authToken: 'sandbox0twilio0auth0token0000001',
+	friendlyName: 'Sandbox Twilio account',
+	whatsappNumber: 'whatsapp:+14155238886',
+	messagingServiceSid: 'MG5a4db0c5000000000000000000000001',
+	apiKeys: [{ sid: 'SK5a4db0c5000000000000000000000001', secret: 'sandbox0twilio0api0key0secret001' }],
+};
+
 /** @type {SandboxAccounts} */
 const DEFAULT_ACCOUNTS = deepFreeze({
-	twilio: {
-		accountSid: 'AC5a4db0c5000000000000000000000001',
-		authToken: 'sandbox0twilio0auth0token0000001',
-		friendlyName: 'Sandbox Twilio account',
-		whatsappNumber: 'whatsapp:+14155238886',
-		messagingServiceSid: 'MG5a4db0c5000000000000000000000001',
-		apiKeys: [{ sid: 'SK5a4db0c5000000000000000000000001', secret: 'sandbox0twilio0api0key0secret001' }],
-	},
-	twilioAccounts: [
-		{
-			accountSid: 'AC5a4db0c5000000000000000000000001',
-			authToken: 'sandbox0twilio0auth0token0000001',
-			friendlyName: 'Sandbox Twilio account',
-			whatsappNumber: 'whatsapp:+14155238886',
-			messagingServiceSid: 'MG5a4db0c5000000000000000000000001',
-			apiKeys: [{ sid: 'SK5a4db0c5000000000000000000000001', secret: 'sandbox0twilio0api0key0secret001' }],
-		},
-	],
+	twilio: DEFAULT_TWILIO,
+	// The first account is the default one (as resolveAccounts returns it).
+	twilioAccounts: [DEFAULT_TWILIO],
 	meta: {
 		accessToken: 'EAASandboxAccessToken0000000000000000000000000000',
 		phoneNumberId: '106540352242922',

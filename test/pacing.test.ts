@@ -355,6 +355,17 @@ describe('runItems', () => {
 		...extra,
 	});
 
+	/** One execution of three items that records when each is sent. */
+	const recordingExecution = (clock: FakeClock, sent: number[], extra = {}) =>
+		runItems(
+			context(3),
+			async () => {
+				sent.push(clock.now());
+				return {};
+			},
+			options(clock, extra),
+		);
+
 	it('gives exactly one output item per input item, paired and in order, failures included', async () => {
 		const clock = new FakeClock();
 		const [output] = await clock.run(
@@ -377,15 +388,7 @@ describe('runItems', () => {
 		const clock = new FakeClock();
 		const limiters = new LimiterRegistry();
 		const sent: number[] = [];
-		const loop = () =>
-			runItems(
-				context(3),
-				async () => {
-					sent.push(clock.now());
-					return {};
-				},
-				options(clock, { limiterKey: 'metaWhatsAppCloudApi:1', limiters }),
-			);
+		const loop = () => recordingExecution(clock, sent, { limiterKey: 'metaWhatsAppCloudApi:1', limiters });
 		await clock.run(Promise.all([loop(), loop()]));
 		expect(sent).toEqual([0, 100, 200, 300, 400, 500]);
 	});
@@ -417,16 +420,7 @@ describe('runItems', () => {
 	it('paces each execution on its own without a key', async () => {
 		const clock = new FakeClock();
 		const sent: number[] = [];
-		const loop = () =>
-			runItems(
-				context(3),
-				async () => {
-					sent.push(clock.now());
-					return {};
-				},
-				options(clock),
-			);
-		await clock.run(Promise.all([loop(), loop()]));
+		await clock.run(Promise.all([recordingExecution(clock, sent), recordingExecution(clock, sent)]));
 		expect(sent.sort((a, b) => a - b)).toEqual([0, 0, 100, 100, 200, 200]);
 	});
 });
