@@ -6,7 +6,7 @@
  * Meta's WhatsApp Cloud API (Graph) and a generic webhook gateway, with a control API to record
  * requests, inject failures, rate-limit, and fire signed inbound webhooks at a receiver.
  *
- * Shapes follow /work/shared/specs (twilio_api_v2010.json, meta-business-messaging-openapi-v23.0.yaml).
+ * Shapes follow test/specs (twilio_api_v2010.json, meta-business-messaging-openapi-v23.0.yaml).
  * Zero dependencies; see sandbox/README.md for the API.
  */
 

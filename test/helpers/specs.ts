@@ -1,6 +1,7 @@
 /**
  * Test helpers that check what the nodes send (and what fake servers answer) against the
- * providers' official API specifications in `<repo>/../shared/specs`:
+ * providers' official API specifications in `<repo>/test/specs` (source, commit and licence in
+ * test/specs/SOURCES.md and LICENSES.md):
  *
  * - Meta WhatsApp Cloud API, OpenAPI 3.1 (`meta-business-messaging-openapi-v23.0.yaml`):
  *   request bodies of `POST /{Version}/{Phone-Number-ID}/messages` are validated against
@@ -53,11 +54,8 @@ export interface MetaSchemaCorrection {
 /** The repository root (this file is `<repo>/test/helpers/specs.ts`). */
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/**
- * The shared specs live beside the repository, not inside it (CI clones the repo into another
- * folder with `shared/` next to it), so always resolve from the repo root's parent.
- */
-export const SPECS_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'specs');
+/** The repository's own copy of the specs: a clone of the repository alone passes `npm test`. */
+export const SPECS_DIR = path.join(REPO_ROOT, 'test', 'specs');
 export const META_SPEC_FILE = path.join(SPECS_DIR, 'meta-business-messaging-openapi-v23.0.yaml');
 export const TWILIO_SPEC_FILE = path.join(SPECS_DIR, 'twilio_api_v2010.json');
 
