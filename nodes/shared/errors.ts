@@ -27,22 +27,72 @@ export interface ProviderErrorDetails extends FailureInfo {
 	extra?: Record<string, string | number | undefined>;
 }
 
-/** Removes every known secret from a text. Defence in depth: messages are built without secrets. */
-export function redact(text: string, secrets: readonly unknown[]): string {
+/**
+ * Secrets shorter than this are never cut out of longer text: a four-character header value such as
+ * `1718` would otherwise be cut out of a timestamp, `true` out of a sentence. A value *equal* to a
+ * secret is masked whatever its length.
+ */
+export const MIN_SUBSTRING_SECRET_LENGTH = 8;
+
+const MASK = '[redacted]';
+
+function secretStrings(secrets: readonly unknown[]): string[] {
+	return secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
+}
+
+function redactString(text: string, secrets: readonly string[]): string {
+	if (secrets.includes(text) || secrets.includes(text.trim())) return MASK;
 	let out = text;
 	for (const secret of secrets) {
-		if (typeof secret !== 'string' || secret.length < 4) continue;
-		out = out.split(secret).join('[redacted]');
+		if (secret.length < MIN_SUBSTRING_SECRET_LENGTH) continue;
+		if (out.includes(secret)) out = out.split(secret).join(MASK);
 	}
 	return out;
 }
 
-/** A value (e.g. a provider's response kept under `raw`) with every known secret removed. */
+/**
+ * Removes every known secret from a text (an error message, a log line). Defence in depth: messages
+ * are built without secrets. Long secrets are cut out wherever they occur; short ones only when the
+ * whole text is the secret.
+ */
+export function redact(text: string, secrets: readonly unknown[]): string {
+	return redactString(text, secretStrings(secrets));
+}
+
+/**
+ * A value (e.g. a provider's response kept under `raw`) with every known secret removed. Walks the
+ * structure and changes string values only: keys, numbers, booleans and null stay as they are, and
+ * no text is ever parsed again, so redaction cannot break the value or fail. Unchanged parts keep
+ * their identity; nothing is copied when there is nothing to redact.
+ */
 export function redactValue<T>(value: T, secrets: readonly unknown[]): T {
-	if (value === undefined || value === null) return value;
-	const text = JSON.stringify(value);
-	const clean = redact(text, secrets.map((secret) => (typeof secret === 'string' ? JSON.stringify(secret).slice(1, -1) : secret)));
-	return clean === text ? value : (JSON.parse(clean) as T);
+	const list = secretStrings(secrets);
+	if (list.length === 0) return value;
+	const seen = new WeakSet<object>();
+	const walk = (current: unknown): unknown => {
+		if (typeof current === 'string') return redactString(current, list);
+		if (current === null || typeof current !== 'object') return current;
+		if (seen.has(current) || Buffer.isBuffer(current) || ArrayBuffer.isView(current)) return current;
+		seen.add(current);
+		if (Array.isArray(current)) {
+			let changed = false;
+			const next = current.map((entry) => {
+				const clean = walk(entry);
+				if (clean !== entry) changed = true;
+				return clean;
+			});
+			return changed ? next : current;
+		}
+		let changed = false;
+		const next: Record<string, unknown> = {};
+		for (const [key, entry] of Object.entries(current as Record<string, unknown>)) {
+			const clean = walk(entry);
+			if (clean !== entry) changed = true;
+			next[key] = clean;
+		}
+		return changed ? next : current;
+	};
+	return walk(value) as T;
 }
 
 export function failureInfo(error: unknown): FailureInfo {
