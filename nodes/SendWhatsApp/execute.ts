@@ -3,10 +3,21 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { redact, redactValue, toNodeError } from '../shared/errors';
 import { runItems } from '../shared/itemLoop';
+import { ByteBudget, ExecutionUploads } from '../shared/media';
+import type { OutboundMessage, SendResult } from '../shared/message';
 import { DEFAULT_RETRY_POLICY } from '../shared/pacing';
 import { providerFor } from '../shared/providers';
 import { createTransport } from '../shared/transport';
+import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
 import { readMessage } from './readMessage';
+
+/** The item's binary file, read now (pre-flight only named it). */
+async function withBinary(ctx: IExecuteFunctions, itemIndex: number, message: OutboundMessage): Promise<OutboundMessage> {
+	if (message.type !== 'media' || !message.media.file) return message;
+	const { file } = message.media;
+	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, file.property);
+	return { ...message, media: { ...message.media, binary: { data, mimeType: file.mimeType, fileName: file.fileName } } };
+}
 
 /** Once per execution: provider, connection, transport and pace; then the item loop sends. */
 export async function execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
@@ -29,22 +40,58 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const concurrency = Number(options.concurrency ?? 0);
 	const maxAttempts = Number(options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
 
+	// Pre-flight: every item is read and checked before the first send.
+	const itemCount = this.getInputData().length;
+	const messages: Array<OutboundMessage | undefined> = new Array(itemCount);
+	const invalid: InvalidItem[] = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const message = await readMessage(this, itemIndex, credentialType);
+			const violations = provider.check({ credentials, node, itemIndex, connectionName }, message);
+			if (violations.length > 0) throw invalidItemError(node, itemIndex, violations);
+			messages[itemIndex] = message;
+		} catch (error) {
+			const failure = toNodeError(node, error, itemIndex);
+			failure.message = redact(failure.message, secrets);
+			invalid.push({ itemIndex, error: failure });
+		}
+	}
+	if (invalid.length > 0 && !this.continueOnFail()) throw preflightError(node, invalid, itemCount);
+
+	const uploads = new ExecutionUploads();
+	const mediaBytes = new ByteBudget();
+
 	return await runItems(
 		this,
 		async (itemIndex) => {
-			const message = await readMessage(this, itemIndex, credentialType);
+			const message = messages[itemIndex]!;
+			// A file is read just before its item is sent, within a bound on the bytes held at once.
+			const file = message.type === 'media' ? message.media.file : undefined;
+			const release = file ? await mediaBytes.acquire(file.byteLength ?? 0) : undefined;
+			let result: SendResult;
 			try {
-				const result = await provider.send({ transport, credentials, node, itemIndex, connectionName }, message);
-				// A gateway or proxy may echo request headers back: the output never carries a secret.
-				return { ...result, raw: redactValue(result.raw, secrets) } as unknown as IDataObject;
+				const ready = file ? await withBinary(this, itemIndex, message) : message;
+				result = await provider.send({ transport, credentials, node, itemIndex, connectionName, uploads }, ready);
 			} catch (error) {
 				const failure = toNodeError(node, error, itemIndex);
 				if (message.to) failure.context.to = message.to;
 				failure.message = redact(failure.message, secrets);
 				throw failure;
+			} finally {
+				release?.();
 			}
+			// The message went out: reporting it can no longer fail it. A gateway or proxy may echo
+			// request headers back, so the output never carries a secret.
+			let raw: unknown;
+			try {
+				raw = redactValue(result.raw, secrets);
+			} catch {
+				raw = '[redacted]';
+			}
+			return { ...result, raw } as unknown as IDataObject;
 		},
 		{
+			preFailed: new Map(invalid.map(({ itemIndex, error }) => [itemIndex, error])),
 			// 0: enough requests in flight to keep the pace (the item loop decides).
 			concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 0,
 			// Executions sending through the same saved connection at the same time share its pace.

@@ -43,7 +43,11 @@ function parseJsonObject(ctx: Ctx, i: number, value: unknown, field: string): Re
 	} catch {
 		// reported below
 	}
-	throw inputError(ctx.getNode(), i, `${field} is not a JSON object (item ${i})`, 'Enter an object such as {"screen": "WELCOME"}.');
+	throw inputError(ctx.getNode(), i, `${field} is not a JSON object (item ${i})`, 'Enter an object such as {"screen": "WELCOME"}.', {
+		field,
+		value,
+		rule: 'must be a JSON object',
+	});
 }
 
 function readTemplate(ctx: Ctx, i: number, provider: string) {
@@ -123,7 +127,9 @@ function readInteractive(ctx: Ctx, i: number, kind: 'buttons' | 'list'): Interac
 		body: str(ctx, 'interactiveBody', i),
 		footer: str(ctx, 'interactiveFooter', i) || undefined,
 	};
-	if (!base.body) throw inputError(ctx.getNode(), i, `Body Text is empty (item ${i})`, 'Interactive messages need a body text.');
+	if (!base.body) {
+		throw inputError(ctx.getNode(), i, `Body Text is empty (item ${i})`, 'Interactive messages need a body text.', { field: 'Body Text', value: '', rule: 'must not be empty' });
+	}
 	if (kind === 'buttons') {
 		const buttons = collection<{ id: string; title: string }>(ctx, 'replyButtons', 'button', i).map((button) => ({
 			id: String(button.id ?? ''),
@@ -151,7 +157,13 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 	const { replyTo, previewUrl, ...options } = readOptions(ctx, i);
 	if (operation === 'markAsRead') {
 		const messageId = str(ctx, 'readMessageId', i);
-		if (!messageId) throw inputError(node, i, `Message ID is empty (item ${i})`, 'Map the id of the received message, e.g. {{ $json.messageId }} from the WhatsApp trigger.');
+		if (!messageId) {
+			throw inputError(node, i, `Message ID is empty (item ${i})`, 'Map the id of the received message, e.g. {{ $json.messageId }} from the WhatsApp trigger.', {
+				field: 'Message ID',
+				value: '',
+				rule: 'must not be empty',
+			});
+		}
 		return { type: 'markRead', to: '', options, markRead: { messageId, typingIndicator: ctx.getNodeParameter('typingIndicator', i, false) === true } };
 	}
 	const rawTo = ctx.getNodeParameter('to', i, '') as unknown;
@@ -163,6 +175,14 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 			i,
 			`Invalid recipient phone number "${String(rawTo)}" (item ${i})`,
 			'Use the international format with country code, e.g. +14155550123 (spaces, dashes, dots and brackets are fine).',
+			{
+				field: 'To',
+				value: String(rawTo ?? ''),
+				rule:
+					options.recipientType === 'group'
+						? 'must be a WhatsApp group ID'
+						: 'must be a phone number in international format with country code (7 to 15 digits, e.g. +14155550123)',
+			},
 		);
 	}
 	const common = { to, replyTo, options };
@@ -170,7 +190,9 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 	switch (type) {
 		case 'text': {
 			const body = String(ctx.getNodeParameter('text', i, '') ?? '');
-			if (!body.trim()) throw inputError(node, i, `Text is empty (item ${i})`, 'Enter the message text, or map it from an earlier node.');
+			if (!body.trim()) {
+				throw inputError(node, i, `Text is empty (item ${i})`, 'Enter the message text, or map it from an earlier node.', { field: 'Text', value: body, rule: 'must not be empty' });
+			}
 			return { ...common, type: 'text', text: { body, previewUrl } };
 		}
 		case 'media': {
@@ -180,22 +202,41 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 			const fileName = str(ctx, 'fileName', i) || undefined;
 			if (source === 'binary') {
 				const property = str(ctx, 'binaryPropertyName', i, 'data');
-				const binary = ctx.helpers.assertBinaryData(i, property);
-				const data = await ctx.helpers.getBinaryDataBuffer(i, property);
+				let binary;
+				try {
+					binary = ctx.helpers.assertBinaryData(i, property);
+				} catch (error) {
+					throw inputError(node, i, `${(error as Error).message} (item ${i})`, 'Set "Input Binary Field" to the name of the binary property that holds the file.', {
+						field: 'Input Binary Field',
+						value: property,
+						rule: 'the input item has no binary data of this name',
+					});
+				}
+				// The bytes are read when the item is sent, not here: pre-flight never holds every item's file.
+				const byteLength =
+					typeof binary.bytes === 'number'
+						? binary.bytes
+						: !binary.id && typeof binary.data === 'string'
+							? Math.ceil((binary.data.length * 3) / 4)
+							: undefined;
 				return {
 					...common,
 					type: 'media',
-					media: { type: mediaType, caption, fileName, binary: { data, mimeType: binary.mimeType, fileName: binary.fileName } },
+					media: { type: mediaType, caption, fileName, file: { property, mimeType: binary.mimeType, fileName: binary.fileName, byteLength } },
 				};
 			}
 			if (source === 'id') {
 				const id = str(ctx, 'mediaId', i);
-				if (!id) throw inputError(node, i, `Media ID is empty (item ${i})`);
+				if (!id) throw inputError(node, i, `Media ID is empty (item ${i})`, undefined, { field: 'Media ID', value: '', rule: 'must not be empty' });
 				return { ...common, type: 'media', media: { type: mediaType, id, caption, fileName } };
 			}
 			const url = str(ctx, 'mediaUrl', i);
 			if (!/^https?:\/\/\S+$/i.test(url)) {
-				throw inputError(node, i, `Media URL "${url}" is not a valid http(s) URL (item ${i})`, 'Providers download media from a public URL, e.g. https://example.com/photo.jpg.');
+				throw inputError(node, i, `Media URL "${url}" is not a valid http(s) URL (item ${i})`, 'Providers download media from a public URL, e.g. https://example.com/photo.jpg.', {
+					field: 'Media URL',
+					value: url,
+					rule: 'must be a public http(s) URL',
+				});
 			}
 			return { ...common, type: 'media', media: { type: mediaType, url, caption, fileName } };
 		}
@@ -208,7 +249,11 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 			const latitude = Number(ctx.getNodeParameter('latitude', i, 0));
 			const longitude = Number(ctx.getNodeParameter('longitude', i, 0));
 			if (!Number.isFinite(latitude) || Math.abs(latitude) > 90 || !Number.isFinite(longitude) || Math.abs(longitude) > 180) {
-				throw inputError(node, i, `Invalid coordinates ${latitude}, ${longitude} (item ${i})`, 'Latitude is between -90 and 90, longitude between -180 and 180.');
+				throw inputError(node, i, `Invalid coordinates ${latitude}, ${longitude} (item ${i})`, 'Latitude is between -90 and 90, longitude between -180 and 180.', {
+					field: 'Latitude / Longitude',
+					value: `${latitude}, ${longitude}`,
+					rule: 'latitude between -90 and 90, longitude between -180 and 180',
+				});
 			}
 			return {
 				...common,
@@ -230,13 +275,18 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 				}),
 			);
 			if (contacts.length === 0 || contacts.some((contact) => !contact.formattedName)) {
-				throw inputError(node, i, `Add at least one contact with a Formatted Name (item ${i})`);
+				throw inputError(node, i, `Add at least one contact with a Formatted Name (item ${i})`, undefined, {
+					field: 'Contacts → Formatted Name',
+					rule: 'at least one contact, each with a Formatted Name',
+				});
 			}
 			return { ...common, type: 'contacts', contacts };
 		}
 		case 'reaction': {
 			const messageId = str(ctx, 'reactionMessageId', i);
-			if (!messageId) throw inputError(node, i, `Message ID is empty (item ${i})`, 'Map the id of the received message to react to.');
+			if (!messageId) {
+				throw inputError(node, i, `Message ID is empty (item ${i})`, 'Map the id of the received message to react to.', { field: 'Message ID', value: '', rule: 'must not be empty' });
+			}
 			return { ...common, type: 'reaction', reaction: { messageId, emoji: String(ctx.getNodeParameter('emoji', i, '') ?? '') } };
 		}
 		default:

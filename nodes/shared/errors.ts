@@ -152,8 +152,12 @@ export function inputError(
 	itemIndex: number | undefined,
 	message: string,
 	description?: string,
+	/** Which field broke which rule, for the pre-flight report (see validation.ts). */
+	violation?: { field: string; value?: unknown; rule: string },
 ): NodeOperationError {
-	return new NodeOperationError(node, message, { itemIndex, description });
+	const error = new NodeOperationError(node, message, { itemIndex, description });
+	if (violation) error.context.violation = violation;
+	return error;
 }
 
 /** Any failure as a node error with its item index; node errors pass through unchanged. */

@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import type { NodeApiError, NodeOperationError } from 'n8n-workflow';
+
+import { toNodeError } from './errors';
 
 import {
 	autoConcurrency,
@@ -29,6 +31,16 @@ export interface ItemLoopOptions {
 	limiterKey?: string;
 	/** Where shared limiters live (tests pass their own). */
 	limiters?: LimiterRegistry;
+	/**
+	 * Items that failed the pre-flight check (only with continueOnFail): they are never sent and
+	 * become error items, paired with their input like every other item.
+	 */
+	preFailed?: ReadonlyMap<number, unknown>;
+}
+
+/** Thrown inside a retry when the node has stopped: carries the item's last real failure. */
+class StoppedBeforeRetry {
+	constructor(readonly error: unknown) {}
 }
 
 export const SEQUENTIAL: ItemLoopOptions = { concurrency: 1, ratePerSecond: 0, retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 } };
@@ -64,6 +76,8 @@ export async function runItems(
 		? (options.limiters ?? connectionLimiters).get(options.limiterKey, options.ratePerSecond, clock)
 		: new RateLimiter(options.ratePerSecond, clock);
 	const continueOnFail = context.continueOnFail();
+	// n8n routes an item to the error output when the item carries the error itself (item.error).
+	const errorOutput = context.getNode().onError === 'continueErrorOutput';
 	let stop = false;
 
 	const concurrency = options.concurrency >= 1 ? options.concurrency : autoConcurrency(options.ratePerSecond);
@@ -71,32 +85,50 @@ export async function runItems(
 		count,
 		concurrency,
 		async (itemIndex) => {
-			const outcome = await withRetries(() => handle(itemIndex), options.retry, limiter, clock);
+			const preFailed = options.preFailed?.get(itemIndex);
+			if (preFailed !== undefined) return { itemIndex, error: preFailed, attempts: 0, retries: 0 };
+			let lastError: unknown;
+			let attempt = 0;
+			const outcome = await withRetries(
+				async () => {
+					// After a failure has stopped the node, no new request starts, not even a retry.
+					if (attempt++ > 0 && stop) throw new StoppedBeforeRetry(lastError);
+					try {
+						return await handle(itemIndex);
+					} catch (error) {
+						lastError = error;
+						throw error;
+					}
+				},
+				options.retry,
+				limiter,
+				clock,
+			);
+			if (outcome.error instanceof StoppedBeforeRetry) outcome.error = outcome.error.error;
 			if (outcome.error !== undefined && !continueOnFail) stop = true;
 			return { itemIndex, ...outcome };
 		},
 		() => stop,
 	);
 
+	if (!continueOnFail && outcomes.some((outcome) => outcome?.error !== undefined)) {
+		throw accountedFailure(context, outcomes, count);
+	}
+
 	const output: INodeExecutionData[] = [];
 	for (const outcome of outcomes) {
-		if (!outcome) continue; // not started because an earlier item failed the node
+		if (!outcome) continue;
 		const { itemIndex } = outcome;
 		if (outcome.error !== undefined) {
-			if (!continueOnFail) {
-				const error = outcome.error as { context?: IDataObject };
-				if (error instanceof NodeOperationError || (error && typeof error === 'object' && 'context' in error)) {
-					(error.context as IDataObject).itemIndex = itemIndex;
-					throw error;
-				}
-				throw new NodeOperationError(context.getNode(), String(outcome.error), { itemIndex });
-			}
-			output.push(
-				...context.helpers.constructExecutionMetaData(
-					context.helpers.returnJsonArray(errorJson(outcome.error, itemIndex, outcome.retries)),
-					{ itemData: { item: itemIndex } },
-				),
+			const items = context.helpers.constructExecutionMetaData(
+				context.helpers.returnJsonArray(errorJson(outcome.error, itemIndex, outcome.retries)),
+				{ itemData: { item: itemIndex } },
 			);
+			if (errorOutput) {
+				const error = toNodeError(context.getNode(), outcome.error, itemIndex);
+				for (const item of items) item.error = error;
+			}
+			output.push(...items);
 			continue;
 		}
 		output.push(
@@ -106,4 +138,52 @@ export async function runItems(
 		);
 	}
 	return [output];
+}
+
+/** Message IDs listed in the error's description at most (all of them are in its context). */
+const MAX_LISTED_IN_DESCRIPTION = 500;
+
+/**
+ * On Error: Stop, after a failure during the run: the requests in flight have finished. The first
+ * failure (by item index) is thrown, telling how many items were sent, failed and not attempted, with
+ * the sent items' indices and message IDs, so that nothing that went out is unaccounted for.
+ */
+function accountedFailure(
+	context: IExecuteFunctions,
+	outcomes: Array<{ itemIndex: number; value?: IDataObject; error?: unknown } | undefined>,
+	count: number,
+): NodeApiError | NodeOperationError {
+	const sent: Array<{ itemIndex: number; messageId: string }> = [];
+	const failed: Array<{ itemIndex: number; error: string }> = [];
+	for (const outcome of outcomes) {
+		if (!outcome) continue;
+		if (outcome.error !== undefined) {
+			failed.push({ itemIndex: outcome.itemIndex, error: (outcome.error as { message?: string }).message ?? String(outcome.error) });
+		} else {
+			sent.push({ itemIndex: outcome.itemIndex, messageId: String(outcome.value?.messageId ?? '') });
+		}
+	}
+	const notAttempted = count - sent.length - failed.length;
+	const first = outcomes.find((outcome) => outcome?.error !== undefined)!;
+	const error = toNodeError(context.getNode(), first.error, first.itemIndex);
+	error.context.itemIndex = first.itemIndex;
+	const summary = `Sent ${sent.length}, failed ${failed.length}, not attempted ${notAttempted} (of ${count} items). The node stopped at the first failure and started no new send; requests already on their way were finished.`;
+	const lines = [summary];
+	if (sent.length > 0) {
+		lines.push(
+			`Sent before the stop (item → message ID): ${sent
+				.slice(0, MAX_LISTED_IN_DESCRIPTION)
+				.map((entry) => `${entry.itemIndex} → ${entry.messageId || '(no ID)'}`)
+				.join(', ')}${sent.length > MAX_LISTED_IN_DESCRIPTION ? `, … (${sent.length - MAX_LISTED_IN_DESCRIPTION} more in the error's context "sent")` : ''}.`,
+			'Do not simply retry the execution: the items above would be sent again. Set Settings → On Error to "Continue (using error output)" to get every result paired with its item.',
+		);
+	}
+	if (failed.length > 1) lines.push(`Failed: ${failed.map((entry) => `item ${entry.itemIndex}: ${entry.error}`).join('; ')}.`);
+	error.description = [error.description, lines.join('\n')].filter(Boolean).join('\n\n');
+	error.context.sentCount = sent.length;
+	error.context.failedCount = failed.length;
+	error.context.notAttemptedCount = notAttempted;
+	error.context.sent = sent;
+	error.context.failed = failed;
+	return error;
 }

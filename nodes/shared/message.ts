@@ -10,12 +10,28 @@ export interface BinaryFile {
 	fileName?: string;
 }
 
+/**
+ * A binary file of the input item, named but not read: pre-flight checks never hold the bytes of
+ * every item; the item loop reads them just before the item is sent (see `binary`).
+ */
+export interface BinaryReference {
+	/** The item's binary property, e.g. "data". */
+	property: string;
+	mimeType: string;
+	fileName?: string;
+	/** The size n8n recorded for the file, when it did (used to bound the bytes in flight). */
+	byteLength?: number;
+}
+
 export interface MediaContent {
 	type: MediaType;
 	/** Exactly one source: a public URL, a media ID uploaded before (Meta), or a binary file. */
 	url?: string;
 	id?: string;
+	/** The binary file, once read for sending. */
 	binary?: BinaryFile;
+	/** The binary file to read for sending (set by readMessage; `binary` is filled in when sending). */
+	file?: BinaryReference;
 	caption?: string;
 	fileName?: string;
 }

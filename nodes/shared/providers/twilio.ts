@@ -22,7 +22,8 @@ import type { OutboundMessage, SendResult } from '../message';
 import { normalisePhone, toTwilioAddress } from '../phone';
 import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
-import type { SendContext, WhatsAppProvider } from './types';
+import { Checks, violationsOf, type Violation } from '../validation';
+import type { CheckContext, SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Twilio';
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
@@ -45,6 +46,34 @@ export function twilioCredentials(raw: ICredentialDataDecryptedObject): TwilioCr
 		messagingServiceSid: text(raw.messagingServiceSid),
 		baseUrl: baseUrl(raw.baseUrl, DEFAULT_TWILIO_BASE_URL),
 	};
+}
+
+/**
+ * Twilio's limits, checked for every item before the first send. Source: Twilio's Messages API
+ * (test/specs/twilio_api_v2010.json: Body up to 1,600 characters, ValidityPeriod 1 to 36000 s).
+ */
+export const TWILIO_LIMITS = {
+	body: 1600,
+	validityPeriod: { min: 1, max: 36000 },
+} as const;
+
+/** Every rule of TWILIO_LIMITS that applies to the message, then a dry run of the request builder. */
+export function checkTwilioMessage(context: CheckContext, message: OutboundMessage): Violation[] {
+	const c = new Checks(PROVIDER);
+	if (message.type === 'text') c.maxLength('Text', message.text.body, TWILIO_LIMITS.body);
+	if (message.type === 'media') c.maxLength('Caption', message.media.caption, TWILIO_LIMITS.body);
+	const validity = message.options.validityPeriod;
+	if (validity !== undefined && (!Number.isInteger(validity) || validity < TWILIO_LIMITS.validityPeriod.min || validity > TWILIO_LIMITS.validityPeriod.max)) {
+		c.add('Options → Validity Period', validity, `must be whole seconds from ${TWILIO_LIMITS.validityPeriod.min} to ${TWILIO_LIMITS.validityPeriod.max}`);
+	}
+	if (c.violations.length === 0) {
+		try {
+			buildTwilioParams(context.node, context.itemIndex, twilioCredentials(context.credentials), message);
+		} catch (error) {
+			c.violations.push(...violationsOf(error));
+		}
+	}
+	return c.violations;
 }
 
 /** Form parameters of `POST /2010-04-01/Accounts/{AccountSid}/Messages.json`; MediaUrl may repeat. */
@@ -84,7 +113,7 @@ export function buildTwilioParams(
 				unsupported(
 					node,
 					itemIndex,
-					media.binary ? 'a file from binary data' : 'media by ID',
+					media.binary || media.file ? 'a file from binary data' : 'media by ID',
 					'Twilio accepts only public media URLs: set Media Source to "URL" with an https URL Twilio can download, or use the Meta Cloud API or a webhook gateway connection to send files.',
 				);
 			}
@@ -238,6 +267,8 @@ export const twilio: WhatsAppProvider = {
 			throw inputError(node, undefined, 'The Twilio connection has neither a From Number nor a Messaging Service SID', 'Set the From Number to your WhatsApp-enabled Twilio number (E.164), or a Messaging Service SID.');
 		}
 	},
+
+	check: checkTwilioMessage,
 
 	async send(context: SendContext, message: OutboundMessage): Promise<SendResult> {
 		const { node, itemIndex, credentials: raw } = context;

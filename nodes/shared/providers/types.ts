@@ -3,6 +3,7 @@ import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
+import type { Violation } from '../validation';
 import type { GatewayInboundOptions } from './webhook';
 
 /** What the trigger passes to every provider; only the webhook gateway reads the gateway options. */
@@ -17,6 +18,21 @@ export interface SendContext {
 	itemIndex: number;
 	/** The saved connection's name, used in messages about its configuration. */
 	connectionName?: string;
+	/** Uploads made in this execution, shared by its items (the same file is uploaded once). */
+	uploads?: UploadCache;
+}
+
+/** What a provider's pre-flight check gets: no transport, nothing is sent. */
+export interface CheckContext {
+	credentials: ICredentialDataDecryptedObject;
+	node: INode;
+	itemIndex: number;
+	connectionName?: string;
+}
+
+/** One upload per key (e.g. a content hash) per execution; concurrent callers share the same promise. */
+export interface UploadCache {
+	once(key: string, upload: () => Promise<string>): Promise<string>;
 }
 
 /**
@@ -34,6 +50,11 @@ export interface WhatsAppProvider {
 	secrets(credentials: ICredentialDataDecryptedObject): string[];
 	/** Checks the connection's fields once per execution; throws an error saying which field is wrong. */
 	checkCredentials(node: INode, credentials: ICredentialDataDecryptedObject): void;
+	/**
+	 * Pre-flight: every rule of this provider and message type that can be checked without sending
+	 * (lengths, counts, required fields, what the provider supports). Empty when the message is valid.
+	 */
+	check(context: CheckContext, message: OutboundMessage): Violation[];
 	/** Builds the request(s), sends them through n8n, parses the answer or maps the provider's error. */
 	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
 	/** Verifies an inbound request and turns it into events, or says which 4xx to answer. */

@@ -20,7 +20,9 @@ import {
 import type { OutboundMessage, SendResult } from '../message';
 import { networkError, retryAfterMs, successful } from '../transport';
 import { firstValueAt, headerRecord, text, valueAt } from '../values';
-import type { SendContext, WhatsAppProvider } from './types';
+import type { Violation } from '../validation';
+import { violationsOf } from '../validation';
+import type { CheckContext, SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'the webhook gateway';
 const METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -116,6 +118,28 @@ export function buildWebhookRequest(
 	};
 }
 
+/**
+ * A gateway has no limits of its own that this package could know; what is checked before sending:
+ * the message type is one a gateway can take, and the Body Template renders for this item.
+ */
+export function checkWebhookMessage(context: CheckContext, message: OutboundMessage): Violation[] {
+	if (message.type === 'markRead') {
+		return [
+			{
+				field: 'Operation',
+				value: 'Mark as Read',
+				rule: 'is not available on a webhook gateway connection (read receipts need the Meta Cloud API connection)',
+			},
+		];
+	}
+	try {
+		buildWebhookRequest(context.node, context.itemIndex, webhookCredentials(context.credentials), message, context.connectionName ?? 'webhook');
+	} catch (error) {
+		return violationsOf(error);
+	}
+	return [];
+}
+
 function origin(url: string): string | undefined {
 	try {
 		return new URL(url).origin;
@@ -157,10 +181,15 @@ export const webhook: WhatsAppProvider = {
 		}
 	},
 
+	check: checkWebhookMessage,
+
 	async send(context: SendContext, message: OutboundMessage): Promise<SendResult> {
 		const { node, itemIndex, credentials: raw } = context;
 		const credentials = webhookCredentials(raw);
 		const secrets = webhook.secrets(raw);
+		if (message.type === 'markRead') {
+			throw inputError(node, itemIndex, `Mark as Read is not available on a webhook gateway connection (item ${itemIndex})`, 'Read receipts need the Meta Cloud API connection; nothing was sent.');
+		}
 		const request = buildWebhookRequest(node, itemIndex, credentials, message, context.connectionName ?? 'webhook');
 		const result = await context.transport(request);
 		if (result.kind === 'network') throw networkError(node, itemIndex, PROVIDER, result, secrets);
