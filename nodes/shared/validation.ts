@@ -22,7 +22,7 @@ export function shorten(value: unknown, max = 40): string {
 	if (value === undefined) return '';
 	const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
 	const chars = [...text];
-	const cut = chars.length > max ? `${chars.slice(0, max).join('')}… (${chars.length} characters)` : text;
+	const cut = chars.length > max ? `${chars.slice(0, max).join('')}… (${charCount(text)} characters)` : text;
 	return typeof value === 'string' ? `"${cut}"` : cut;
 }
 
@@ -36,11 +36,12 @@ function withHint(violation: Violation): string {
 	return violation.hint ? `${violationText(violation)} — ${violation.hint}` : violationText(violation);
 }
 
-/** Characters as the user counts them (code points, so one emoji is one character). */
+/**
+ * Characters as the providers count them: UTF-16 code units (an emoji outside the Basic Multilingual
+ * Plane counts as two). Counting this way never lets through a text the provider would refuse.
+ */
 export function charCount(text: string): number {
-	let count = 0;
-	for (const _char of text) count++;
-	return count;
+	return text.length;
 }
 
 /** Collects violations; each check adds at most one. */
@@ -94,8 +95,12 @@ export function invalidItemError(node: INode, itemIndex: number, violations: Vio
 		description: description ?? violations.map(withHint).join('\n'),
 	});
 	error.context.violations = violations.map((violation) => ({ ...violation, value: shortenValue(violation.value) }));
+	fullViolations.set(error, violations);
 	return error;
 }
+
+/** The violations with their whole values, kept out of the error's context (which shows them shortened). */
+const fullViolations = new WeakMap<object, Violation[]>();
 
 function shortenValue(value: unknown): unknown {
 	return typeof value === 'string' && charCount(value) > 40 ? shorten(value) : value;
@@ -105,6 +110,8 @@ function shortenValue(value: unknown): unknown {
 export function violationsOf(error: unknown): Violation[] {
 	const failure = error as { context?: { violations?: Violation[]; violation?: Violation }; message?: string; description?: string | null } | undefined;
 	const context = failure?.context;
+	const full = failure && typeof failure === 'object' ? fullViolations.get(failure) : undefined;
+	if (full) return full;
 	if (context?.violations?.length) return context.violations;
 	const hint = failure?.description || undefined;
 	if (context?.violation) return [{ hint, ...context.violation }];

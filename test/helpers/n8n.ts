@@ -145,6 +145,8 @@ export interface RunOptions {
 	credentials: Record<string, IDataObject>;
 	items?: INodeExecutionData[];
 	continueOnFail?: boolean;
+	/** The node's Settings → On Error (overrides continueOnFail). */
+	onError?: INode['onError'];
 	mode?: WorkflowExecuteMode;
 }
 
@@ -172,6 +174,7 @@ export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 		parameters: options.parameters,
 		credentials: nodeCredentials,
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.onError ? { onError: options.onError } : {}),
 	};
 	const workflow = new Workflow({
 		id: 'wf-test',
