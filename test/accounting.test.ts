@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { DEFAULT_BODY_TEMPLATE } from '../credentials/WhatsAppWebhookApi.credentials';
 import { WEBHOOK } from './helpers/fixtures';
@@ -53,7 +53,7 @@ const items = (n: number): INodeExecutionData[] => Array.from({ length: n }, (_,
 /** Item i goes to +1415555 followed by i padded to 4 digits. */
 const recipient = (i: number) => `+1415555${String(i).padStart(4, '0')}`;
 
-async function run(url: string, count: number, options: IDataObject, onError?: RunOptions['onError']) {
+async function run(url: string, count: number, options: INodeParameters, onError?: RunOptions['onError']) {
 	return await runSendWhatsApp({
 		parameters: {
 			authentication: WEBHOOK,

@@ -24,6 +24,7 @@ import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '.
 import { toDigits } from '../phone';
 import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
+import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import { Checks, violationsOf, type Violation } from '../validation';
 import type { CheckContext, SendContext, WhatsAppProvider } from './types';
 
@@ -458,7 +459,27 @@ const HINTS: Record<number, string> = {
 	368: 'The account is temporarily blocked for policy violations.',
 };
 
-const META_RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131056, 131000]);
+/** Throttling: app (4), WABA (80007), number throughput (130429), pair rate (131056). Not accepted. */
+const META_THROTTLE_CODES = new Set([4, 80007, 130429, 131056]);
+/** Code 2, "temporarily unavailable due to downtime": Meta did not process the request. */
+const META_NOT_PROCESSED_CODES = new Set([2]);
+/** 131000 "Something went wrong": Meta may have accepted the message. */
+const META_UNKNOWN_OUTCOME_CODES = new Set([131000]);
+
+/**
+ * Code 100 is "invalid parameter" as much as "unknown object": the hint follows the error's own
+ * details, and blames the Phone Number ID only when Meta says the object does not exist.
+ */
+export function metaParameterHint(message: string | undefined, details: string | undefined): string {
+	const text = `${message ?? ''} ${details ?? ''}`;
+	if (/does not exist|unsupported (get|post) request|cannot be loaded due to missing permissions/i.test(text)) {
+		return "Meta does not know the object addressed: check the connection's Phone Number ID (App Dashboard → WhatsApp → API Setup) and that the access token may use it.";
+	}
+	const param = /param(?:eter)?\s+([A-Za-z0-9_.[\]'"]+)/i.exec(text)?.[1];
+	return param
+		? `Meta refused the parameter ${param}: ${details ?? message ?? ''}`.trim().replace(/:\s*$/, '') + ' Check the node field that fills it.'
+		: `A parameter of the message is not valid${details ? `: ${details}` : ''}. Check the message fields.`;
+}
 
 export function metaError(node: INode, itemIndex: number, response: HttpResponse, secrets: readonly unknown[]) {
 	const error = ((response.body as { error?: Record<string, unknown> } | undefined)?.error ?? {}) as {
@@ -472,11 +493,16 @@ export function metaError(node: INode, itemIndex: number, response: HttpResponse
 	};
 	const code = typeof error.code === 'number' ? error.code : undefined;
 	const status = response.statusCode;
-	const retryable =
-		status === 429 || status === 500 || status === 502 || status === 503 || status === 504 ||
-		(code !== undefined && META_RETRYABLE_CODES.has(code));
+	const outcome = answerOutcome({
+		status,
+		throttled: code !== undefined && META_THROTTLE_CODES.has(code),
+		notProcessed: code !== undefined && META_NOT_PROCESSED_CODES.has(code),
+		unknownCode: code !== undefined && META_UNKNOWN_OUTCOME_CODES.has(code),
+	});
 	const details = error.error_data?.details ?? error.error_user_msg;
 	const hint =
+		(outcome.deliveryUnknown ? unknownOutcomeHint('Meta', status) : undefined) ??
+		(code === 100 ? metaParameterHint(error.message, details) : undefined) ??
 		(code !== undefined ? HINTS[code] : undefined) ??
 		(status === 401 ? HINTS[190] : status >= 500 ? 'Meta had a temporary problem; try again later.' : undefined);
 	return providerApiError(
@@ -488,7 +514,8 @@ export function metaError(node: INode, itemIndex: number, response: HttpResponse
 			description: hint,
 			httpCode: status,
 			providerCode: code,
-			retryable,
+			retryable: outcome.retryable,
+			deliveryUnknown: outcome.deliveryUnknown,
 			retryAfterMs: retryAfterMs(response.headers),
 			extra: { errorSubcode: error.error_subcode, fbtrace_id: error.fbtrace_id },
 		},

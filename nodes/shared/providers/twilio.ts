@@ -22,6 +22,7 @@ import type { OutboundMessage, SendResult } from '../message';
 import { normalisePhone, toTwilioAddress } from '../phone';
 import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
+import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import { Checks, violationsOf, type Violation } from '../validation';
 import type { CheckContext, SendContext, WhatsAppProvider } from './types';
 
@@ -188,6 +189,7 @@ export function buildTwilioRequest(
 const HINTS: Record<number, string> = {
 	20003: "Twilio rejected the Account SID / Auth Token: copy both again from the Twilio Console's Account Info into this connection.",
 	20404: 'Twilio does not know this resource: check the Account SID in the connection.',
+	21617: 'The message body is longer than Twilio allows (1,600 characters): shorten the Text or Caption, or split it into several messages.',
 	20429: 'Too many requests: lower "Messages Per Second" in the node options; throttled messages are retried automatically.',
 	21211: "The recipient number is not valid: use the customer's number in E.164 format, e.g. +14155550123.",
 	21408: "Sending to this country is not enabled: turn it on in Twilio Console → Messaging → Settings → Geo permissions.",
@@ -202,7 +204,8 @@ const HINTS: Record<number, string> = {
 	63024: 'The recipient is not a valid WhatsApp user: check the number.',
 };
 
-const TWILIO_RETRYABLE_CODES = new Set([20429, 63018]);
+/** Throttling: too many requests (20429), WhatsApp sender rate limit (63018). Not accepted. */
+const TWILIO_THROTTLE_CODES = new Set([20429, 63018]);
 
 export function twilioError(
 	node: INode,
@@ -217,10 +220,14 @@ export function twilioError(
 	};
 	const code = typeof body.code === 'number' ? body.code : undefined;
 	const status = response.statusCode;
-	const retryable =
-		status === 429 || status === 500 || status === 502 || status === 503 || status === 504 ||
-		(code !== undefined && TWILIO_RETRYABLE_CODES.has(code));
+	const outcome = answerOutcome({
+		status,
+		throttled: code !== undefined && TWILIO_THROTTLE_CODES.has(code),
+		notProcessed: code === 20503,
+		unknownCode: code === 20500,
+	});
 	const hint =
+		(outcome.deliveryUnknown ? unknownOutcomeHint('Twilio', status) : undefined) ??
 		(code !== undefined ? HINTS[code] : undefined) ??
 		(status === 401 ? HINTS[20003] : status >= 500 ? 'Twilio had a temporary problem; try again later.' : undefined);
 	return providerApiError(
@@ -232,7 +239,8 @@ export function twilioError(
 			description: hint,
 			httpCode: status,
 			providerCode: code,
-			retryable,
+			retryable: outcome.retryable,
+			deliveryUnknown: outcome.deliveryUnknown,
 			retryAfterMs: retryAfterMs(response.headers),
 			extra: { moreInfo: body.more_info },
 		},

@@ -20,6 +20,7 @@ import {
 import type { OutboundMessage, SendResult } from '../message';
 import { networkError, retryAfterMs, successful } from '../transport';
 import { firstValueAt, headerRecord, text, valueAt } from '../values';
+import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import type { Violation } from '../validation';
 import { violationsOf } from '../validation';
 import type { CheckContext, SendContext, WhatsAppProvider } from './types';
@@ -198,14 +199,16 @@ export const webhook: WhatsAppProvider = {
 			const code = firstValueAt(response.body, ['code', 'error.code', 'errorCode']);
 			const text = firstValueAt(response.body, ['message', 'error.message', 'error']);
 			const status = response.statusCode;
+			const outcome = answerOutcome({ status });
 			throw providerApiError(
 				node,
 				itemIndex,
 				{
 					provider: 'webhook',
 					message: `The webhook gateway answered HTTP ${status}${code !== undefined ? ` (code ${String(code)})` : ''}: ${typeof text === 'string' ? text : typeof response.body === 'string' ? response.body.slice(0, 200) : 'no message'}`,
-					description:
-						status === 401 || status === 403
+					description: outcome.deliveryUnknown
+						? unknownOutcomeHint('the webhook gateway', status)
+						: status === 401 || status === 403
 							? "The gateway refused the credentials: check the connection's Auth Token and Headers."
 							: status === 404 || status === 405
 								? "Check the connection's URL and Method."
@@ -214,7 +217,8 @@ export const webhook: WhatsAppProvider = {
 									: 'Check the Body Template matches what the gateway expects.',
 					httpCode: status,
 					providerCode: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-					retryable: status === 429 || status === 502 || status === 503 || status === 504,
+					retryable: outcome.retryable,
+					deliveryUnknown: outcome.deliveryUnknown,
 					retryAfterMs: retryAfterMs(response.headers),
 				},
 				secrets,
