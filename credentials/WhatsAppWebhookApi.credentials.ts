@@ -1,7 +1,6 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
-	ICredentialType,
+		ICredentialType,
 	IHttpRequestOptions,
 	Icon,
 	INodeProperties,
@@ -101,12 +100,7 @@ export class WhatsAppWebhookApi implements ICredentialType {
 		return { ...requestOptions, headers };
 	}
 
-	// A gateway has no standard "who am I" endpoint: HEAD asks for nothing to be sent and
-	// still proves that the URL answers and accepts the credentials.
-	test: ICredentialTestRequest = {
-		request: {
-			url: '={{$credentials.url}}',
-			method: 'HEAD',
-		},
-	};
+	// No request test here: the nodes test this connection with a function (testedBy
+	// whatsAppWebhookApiTest, nodes/shared/credentialTest.ts) that checks the Body Template as well
+	// as sending a HEAD request to the URL.
 }

@@ -6,7 +6,8 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerCredentials, providerProperty } from '../shared/connection';
+import { providerProperty } from '../shared/connection';
+import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -23,9 +24,24 @@ export class SendWhatsApp implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: providerCredentials,
+		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
+		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
+		// this node that also checks the Body Template (credentialTest.ts).
+		credentials: [
+			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
+			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
+			{
+				name: 'whatsAppWebhookApi',
+				required: true,
+				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
+				testedBy: 'whatsAppWebhookApiTest',
+			},
+		],
 		properties: [providerProperty, ...sendProperties],
 	};
+
+	/** The gateway connection's Test button (see credentialTest.ts). */
+	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

@@ -1,6 +1,8 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { META, TWILIO, WEBHOOK } from '../shared/connection';
+import { META_LIMITS } from '../shared/providers/metaCloud';
+import { TWILIO_LIMITS } from '../shared/providers/twilio';
 
 const send = { operation: ['send'] };
 const ofType = (...messageType: string[]) => ({ operation: ['send'], messageType });
@@ -61,7 +63,8 @@ const text: INodeProperties[] = [
 		typeOptions: { rows: 4 },
 		default: '',
 		required: true,
-		description: 'Up to 4096 characters',
+		// The limits come from the provider modules, where every item is checked before sending.
+		description: `Up to ${META_LIMITS.text} characters on Meta Cloud API, ${TWILIO_LIMITS.body} on Twilio; a webhook gateway sets its own limit. Every item is checked before the first message goes out.`,
 		displayOptions: { show: ofType('text') },
 	},
 ];
@@ -128,7 +131,7 @@ const media: INodeProperties[] = [
 		name: 'caption',
 		type: 'string',
 		default: '',
-		description: 'Shown under images, videos and documents',
+		description: `Shown under images, videos and documents; up to ${META_LIMITS.caption} characters on Meta Cloud API, ${TWILIO_LIMITS.body} on Twilio`,
 		displayOptions: { show: { ...ofType('media'), mediaType: ['image', 'video', 'document'] } },
 	},
 	{
@@ -644,7 +647,6 @@ const reaction: INodeProperties[] = [
 		name: 'emoji',
 		type: 'string',
 		default: '',
-		required: true,
 		description: 'One emoji; leave empty to remove a reaction',
 		displayOptions: { show: ofType('reaction') },
 	},

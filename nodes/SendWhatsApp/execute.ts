@@ -30,10 +30,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 		});
 	}
 	const credentials = await this.getCredentials(credentialType);
-	provider.checkCredentials(node, credentials);
+	const connectionName = node.credentials?.[credentialType]?.name ?? provider.label;
+	provider.checkCredentials(node, credentials, connectionName);
 	const secrets = provider.secrets(credentials);
 	const transport = createTransport(this, credentialType);
-	const connectionName = node.credentials?.[credentialType]?.name ?? provider.label;
 
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const rate = Number(options.messagesPerSecond ?? 0);

@@ -1,7 +1,8 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerCredentials, providerProperty } from '../shared/connection';
+import { providerProperty } from '../shared/connection';
+import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -19,7 +20,19 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: providerCredentials,
+		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
+		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
+		// this node that also checks the Body Template (credentialTest.ts).
+		credentials: [
+			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
+			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
+			{
+				name: 'whatsAppWebhookApi',
+				required: true,
+				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
+				testedBy: 'whatsAppWebhookApiTest',
+			},
+		],
 		// `responseData: ''`: n8n answers with the node's `webhookResponse` (the provider's
 		// acknowledgement) once it has created the execution, instead of its default body.
 		webhooks: [
@@ -28,6 +41,9 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		],
 		properties: [providerProperty, ...triggerProperties],
 	};
+
+	/** The gateway connection's Test button (see credentialTest.ts). */
+	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
 
 	webhookMethods = { default: webhookLifecycle };
 

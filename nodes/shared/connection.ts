@@ -31,7 +31,11 @@ export const providerProperty: INodeProperties = {
 	default: 'metaWhatsAppCloudApi',
 };
 
-/** One credential entry per provider, each shown only for its option. */
+/**
+ * One credential entry per provider, each shown only for its option. The node files write these
+ * entries out (n8n's lint rules read them there) and add the gateway's `testedBy`; a test checks
+ * that they match this list.
+ */
 export const providerCredentials: INodeCredentialDescription[] = PROVIDERS.map((provider) => ({
 	name: provider.credentialType,
 	required: true,

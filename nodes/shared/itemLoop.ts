@@ -1,5 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-import type { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { toNodeError } from './errors';
 
@@ -93,12 +92,10 @@ export async function runItems(
 				async () => {
 					// After a failure has stopped the node, no new request starts, not even a retry.
 					if (attempt++ > 0 && stop) throw new StoppedBeforeRetry(lastError);
-					try {
-						return await handle(itemIndex);
-					} catch (error) {
+					return await handle(itemIndex).catch(async (error: unknown) => {
 						lastError = error;
-						throw error;
-					}
+						return await Promise.reject(error);
+					});
 				},
 				options.retry,
 				limiter,

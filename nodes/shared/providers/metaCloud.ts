@@ -475,10 +475,10 @@ export function metaParameterHint(message: string | undefined, details: string |
 	if (/does not exist|unsupported (get|post) request|cannot be loaded due to missing permissions/i.test(text)) {
 		return "Meta does not know the object addressed: check the connection's Phone Number ID (App Dashboard → WhatsApp → API Setup) and that the access token may use it.";
 	}
-	const param = /param(?:eter)?\s+([A-Za-z0-9_.[\]'"]+)/i.exec(text)?.[1];
-	return param
-		? `Meta refused the parameter ${param}: ${details ?? message ?? ''}`.trim().replace(/:\s*$/, '') + ' Check the node field that fills it.'
-		: `A parameter of the message is not valid${details ? `: ${details}` : ''}. Check the message fields.`;
+	const param = /\bParam\s+([A-Za-z_][\w.]*(?:\[[^\]]*\])*)/.exec(message ?? '')?.[1];
+	const why = (details || (message ?? '').replace(/^\(#\d+\)\s*/, '')).trim().replace(/\.$/, '');
+	if (param) return `Meta refused the parameter ${param}${why ? `: ${why}` : ''}. Check the node field that fills it.`;
+	return `A parameter of the message is not valid${why ? `: ${why}` : ''}. Check the message fields.`;
 }
 
 export function metaError(node: INode, itemIndex: number, response: HttpResponse, secrets: readonly unknown[]) {

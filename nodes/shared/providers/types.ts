@@ -49,7 +49,7 @@ export interface WhatsAppProvider {
 	/** The credential values that must never appear in an error, a log line or an output item. */
 	secrets(credentials: ICredentialDataDecryptedObject): string[];
 	/** Checks the connection's fields once per execution; throws an error saying which field is wrong. */
-	checkCredentials(node: INode, credentials: ICredentialDataDecryptedObject): void;
+	checkCredentials(node: INode, credentials: ICredentialDataDecryptedObject, connectionName?: string): void;
 	/**
 	 * Pre-flight: every rule of this provider and message type that can be checked without sending
 	 * (lengths, counts, required fields, what the provider supports). Empty when the message is valid.

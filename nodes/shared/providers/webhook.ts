@@ -160,7 +160,7 @@ export const webhook: WhatsAppProvider = {
 		return [webhookCredentials(raw).authToken, ...Object.values(headerRecord(raw.headers) ?? {})];
 	},
 
-	checkCredentials(node, raw) {
+	checkCredentials(node, raw, connectionName = 'webhook') {
 		const credentials = webhookCredentials(raw);
 		if (!/^https?:\/\//i.test(credentials.url)) {
 			throw inputError(node, undefined, "The webhook connection's URL is not valid", 'Enter the full http(s) URL of the gateway, e.g. https://gateway.example.com/send.');
@@ -176,7 +176,7 @@ export const webhook: WhatsAppProvider = {
 		} catch (error) {
 			const failure =
 				error instanceof TemplateError
-					? inputError(node, undefined, `Webhook connection: ${error.message}`, 'Fix the Body Template in the connection.')
+					? inputError(node, undefined, `Webhook connection "${connectionName}": ${error.message}`, 'Fix the Body Template in the connection: it must be JSON, and placeholders must be among the listed names.')
 					: toNodeError(node, error, undefined);
 			throw failure;
 		}
