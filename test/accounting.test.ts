@@ -127,14 +127,14 @@ describe('a failure during the run, On Error: Stop', () => {
 });
 
 describe('Continue (using error output) during the run', () => {
-	it('sends every item; failures carry their error (for n8n to route) and stay paired', async () => {
+	it('sends every item; failures are shaped for the error output of n8n and stay paired', async () => {
 		const gw = await gateway((to) => (to === recipient(2) ? refused : undefined));
 		try {
 			const result = await run(gw.url, 4, { concurrency: 1 }, 'continueErrorOutput');
 			const output = result.output![0];
 			expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
-			expect(output.map((item) => Boolean(item.error))).toEqual([false, false, true, false]);
-			expect(output[2].json).toMatchObject({ error: expect.stringMatching(/HTTP 400/), httpCode: '400', itemIndex: 2 });
+			expect(output.map((item) => Object.keys(item.json).sort().join())).toEqual(['messageId,provider,raw,status,to', 'messageId,provider,raw,status,to', 'details,error', 'messageId,provider,raw,status,to']);
+			expect(output[2].json).toEqual({ error: expect.stringMatching(/HTTP 400/), details: expect.objectContaining({ httpCode: '400', itemIndex: 2, to: recipient(2) }) });
 			expect(output[3].json).toMatchObject({ messageId: `gw-${recipient(3)}` });
 			expect(gw.received).toHaveLength(4);
 		} finally {

@@ -208,7 +208,6 @@ describe('a mix of valid and invalid items', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4, 5].map((item) => ({ item })));
 		expect(output.map((item) => (item.json.error ? 'error' : 'sent'))).toEqual(['sent', 'error', 'sent', 'error', 'error', 'sent']);
 		expect(output[3].json).toMatchObject({ error: `Text "${chars(40)}` + '… (4097 characters)": at most 4096 characters on Meta Cloud API (got 4097) (item 3)', itemIndex: 3 });
-		expect(output.every((item) => item.error === undefined)).toBe(true);
 		expect(sb.requests.map((request) => (JSON.parse(request.rawBody.toString()) as IDataObject).to).sort()).toEqual([
 			'14155550100',
 			'14155550102',
@@ -216,11 +215,13 @@ describe('a mix of valid and invalid items', () => {
 		]);
 	});
 
-	it('Continue (using error output): the invalid items carry their error, so n8n routes them to the error output', async () => {
+	it('Continue (using error output): the invalid items are shaped for n8n to route them to the error output', async () => {
 		const result = await send(META, parameters, { items: items(6), onError: 'continueErrorOutput' });
 		const output = result.output![0];
-		expect(output.map((item) => (item.error ? 'error' : 'sent'))).toEqual(['sent', 'error', 'sent', 'error', 'error', 'sent']);
-		expect(output[1].error!.message).toMatch(/not-a-phone/);
+		// n8n sends an item to the error output when its JSON holds only error, message and details.
+		const routed = (json: IDataObject) => Object.keys(json).every((key) => ['error', 'message', 'details'].includes(key));
+		expect(output.map((item) => (item.json.error && routed(item.json) ? 'error' : 'sent'))).toEqual(['sent', 'error', 'sent', 'error', 'error', 'sent']);
+		expect(output[1].json).toEqual({ error: expect.stringMatching(/not-a-phone/), details: expect.objectContaining({ itemIndex: 1, description: expect.stringMatching(/international format/) }) });
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4, 5].map((item) => ({ item })));
 		expect(sb.requests).toHaveLength(3);
 	});

@@ -60,6 +60,17 @@ function errorJson(error: unknown, itemIndex: number, retries: number): IDataObj
 }
 
 /**
+ * An error item for n8n's error output. n8n routes an item there when its JSON holds only `error`,
+ * `message` and `details` (or when it carries an error object, but then n8n replaces its JSON by the
+ * message alone and the provider's code, the recipient and "delivery unknown" would be lost). So the
+ * details go under `details`; n8n adds the input item's fields.
+ */
+function errorOutputJson(json: IDataObject): IDataObject {
+	const { error, ...details } = json;
+	return { error, details };
+}
+
+/**
  * The one item loop: every item gives exactly one output item paired with its input, in input
  * order; retries happen per item, never by re-running the node; continueOnFail turns a failure
  * into an error item; otherwise the first failure (by item index) stops the node with its index.
@@ -75,7 +86,7 @@ export async function runItems(
 		? (options.limiters ?? connectionLimiters).get(options.limiterKey, options.ratePerSecond, clock)
 		: new RateLimiter(options.ratePerSecond, clock);
 	const continueOnFail = context.continueOnFail();
-	// n8n routes an item to the error output when the item carries the error itself (item.error).
+	// Settings → On Error "Continue (using error output)": failures go to the error output (see errorOutputJson).
 	const errorOutput = context.getNode().onError === 'continueErrorOutput';
 	let stop = false;
 
@@ -117,15 +128,12 @@ export async function runItems(
 		if (!outcome) continue;
 		const { itemIndex } = outcome;
 		if (outcome.error !== undefined) {
-			const items = context.helpers.constructExecutionMetaData(
-				context.helpers.returnJsonArray(errorJson(outcome.error, itemIndex, outcome.retries)),
-				{ itemData: { item: itemIndex } },
+			const json = errorJson(outcome.error, itemIndex, outcome.retries);
+			output.push(
+				...context.helpers.constructExecutionMetaData(context.helpers.returnJsonArray(errorOutput ? errorOutputJson(json) : json), {
+					itemData: { item: itemIndex },
+				}),
 			);
-			if (errorOutput) {
-				const error = toNodeError(context.getNode(), outcome.error, itemIndex);
-				for (const item of items) item.error = error;
-			}
-			output.push(...items);
 			continue;
 		}
 		output.push(
