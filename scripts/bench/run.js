@@ -7,7 +7,8 @@
  *   npm run bench:short    a few hundred messages per case, a few seconds of load (~2-3 min),
  *                          writes .cache/bench-short.md (and .json); for CI
  *
- * Options: --short, --out <file>, --json <file>, --cases 1,2,3,4,5, --no-build, --keep (keep the n8n
+ * Options: --short, --out <file>, --json <file>, --cases 1,2,3,4,5,7 (7: one 5 MB document to 1,000
+ * recipients, scripts/bench/cases/document.js), --no-build, --keep (keep the n8n
  * user folders), --n8n-env KEY=VALUE (repeatable; extra settings for every n8n booted),
  * --package-dir DIR (bench a built copy of the package instead of the repository),
  * --trigger-type-version V (the trigger node's type version in the benchmark workflow, default 1.1),
@@ -32,6 +33,7 @@ const h = require('../host/n8n.js');
 const { startSandbox } = require('../../sandbox');
 const { buildMetaPayload } = require('../../sandbox/webhooks.js');
 const { runLoad } = require('./load.js');
+const documentCase = require('./cases/document.js');
 
 // ---------------------------------------------------------------- arguments and sizes
 
@@ -44,7 +46,7 @@ const option = (name, fallback) => {
 const SHORT = flag('short');
 const OUT = path.resolve(repoRoot, option('out', SHORT ? '.cache/bench-short.md' : 'BENCHMARKS.md'));
 const JSON_OUT = path.resolve(repoRoot, option('json', SHORT ? '.cache/bench-short.json' : '.cache/bench-full.json'));
-const CASES = new Set(option('cases', '1,2,3,4,5').split(',').map(Number));
+const CASES = new Set(option('cases', '1,2,3,4,5,7').split(',').map(Number));
 // To measure a variant of the package (e.g. a proposed change) without touching the repository.
 let PACKAGE_DIR = option('package-dir', undefined);
 const TRIGGER_TYPE_VERSION = Number(option('trigger-type-version', '1.1'));
@@ -849,6 +851,8 @@ function report(results, env) {
 		L.push('');
 	}
 
+	if (results.document) L.push(...documentCase.report(results.document, { fmt }));
+
 	L.push('## Reproduce');
 	L.push('');
 	L.push('```bash');
@@ -933,6 +937,12 @@ async function main() {
 		}
 		if (CASES.has(5) && results.trigger) results.trigger.loads.push(...(await caseTriggerConfigs(sb)));
 		if (CASES.has(3)) results.unlimited = await caseUnlimited({ sb });
+		if (CASES.has(7)) {
+			// One 5 MB document to 1,000 recipients (scripts/bench/cases/document.js).
+			noteLoad('7');
+			const helpers = { h, bootN8n, metaCredential, memorySampler, waitForFinish, runSend, ourSender, resetSandbox, log, problem, sleep };
+			results.document = await documentCase.run({ ...helpers, sb, short: SHORT, meta: META, textBaseline: results.unlimited?.[0] });
+		}
 	} catch (err) {
 		problem(`benchmark aborted: ${err.stack || err.message}`);
 	} finally {
