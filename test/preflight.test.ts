@@ -143,6 +143,19 @@ describe('Meta limits, each at its boundary', () => {
 	});
 });
 
+describe('binary files', () => {
+	it('an item without the named binary property is invalid before anything is sent, and no file is read for the check', async () => {
+		const result = await send(
+			META,
+			{ messageType: 'media', mediaType: 'document', mediaSource: 'binary', binaryPropertyName: 'data' },
+			{ items: [{ json: {}, binary: { data: { data: Buffer.from('%PDF').toString('base64'), mimeType: 'application/pdf', fileName: 'a.pdf' } } }, { json: {} }] },
+		);
+		expect(result.error!.message).toMatch(/nothing was sent/);
+		expect(listed(result)).toEqual([expect.objectContaining({ itemIndex: 1, field: 'Input Binary Field', value: 'data' })]);
+		expect(sb.requests).toHaveLength(0);
+	});
+});
+
 describe('Twilio limits', () => {
 	it(`body: ${TWILIO_LIMITS.body} characters go, one more is refused (instead of Twilio's 21617)`, async () => {
 		await expectSent(TWILIO, { messageType: 'text', text: chars(TWILIO_LIMITS.body) });

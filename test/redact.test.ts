@@ -1,4 +1,7 @@
 import { MIN_SUBSTRING_SECRET_LENGTH, redact, redactValue } from '../nodes/shared/errors';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { connections, WEBHOOK } from './helpers/fixtures';
+import { runSendWhatsApp } from './helpers/n8n';
 
 describe('redactValue', () => {
 	it('leaves a timestamp alone that contains a short gateway header value (1718 in 1718000000123)', () => {
@@ -54,5 +57,29 @@ describe('redact (text)', () => {
 		expect(redact('HTTP 500 at 1718000000123', ['1718'])).toBe('HTTP 500 at 1718000000123');
 		expect(redact('1718', ['1718'])).toBe('[redacted]');
 		expect(redact('it is true', ['true'])).toBe('it is true');
+	});
+});
+
+describe('redaction never turns a sent message into a failure (in the node, against the sandbox)', () => {
+	let sb: Sandbox;
+	beforeAll(async () => {
+		sb = await startSandbox();
+	});
+	afterAll(async () => {
+		await sb.close();
+	});
+
+	it('a gateway header value (1718) inside the reply timestamp, and a header equal to "true": the item is sent, its reply intact', async () => {
+		const reply = { id: 'gw-42', status: 'accepted', timestamp: 1718000000123, sentAt: '1718000000123', ok: true, flag: 'true', tenant: '1718' };
+		sb.configure({ gatewayResponse: { status: 200, body: reply } });
+		const result = await runSendWhatsApp({
+			parameters: { authentication: WEBHOOK, to: '+14155550123', messageType: 'text', text: 'Hi' },
+			credentials: { [WEBHOOK]: { ...connections(sb)[WEBHOOK], headers: '{"X-Tenant": "1718", "X-Flag": "true"}' } },
+		});
+		expect(result.error).toBeUndefined();
+		const [item] = result.output![0];
+		expect(item.json).toMatchObject({ provider: 'webhook', messageId: 'gw-42', status: 'accepted' });
+		expect(item.json.raw).toEqual({ ...reply, flag: '[redacted]', tenant: '[redacted]' });
+		expect(sb.requestsFor('gateway')).toHaveLength(1);
 	});
 });
