@@ -4,7 +4,7 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { ByteBudget, ExecutionUploads } from '../nodes/shared/media';
+import { ByteBudget, ExecutionUploads, sha256Hex } from '../nodes/shared/media';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { connections, META, WEBHOOK } from './helpers/fixtures';
 import { runSendWhatsApp } from './helpers/n8n';
@@ -105,6 +105,20 @@ describe('ExecutionUploads', () => {
 		expect(await Promise.all(waiting)).toEqual(Array(5).fill('media-1'));
 		expect(calls).toBe(1);
 		expect(uploads.started).toBe(1);
+	});
+});
+
+describe('content hashes', () => {
+	it('a file stored by n8n is hashed once per execution (by its binary data ID); other files every time', () => {
+		const uploads = new ExecutionUploads();
+		const a = Buffer.from('file A');
+		const stored = { data: a, mimeType: 'application/pdf', storedAs: 'filesystem-v2:workflows/1/executions/2/binary_data/abc' };
+		const first = uploads.contentHash(stored);
+		expect(first).toBe(sha256Hex(a));
+		// Same stored file: the memo answers (the bytes are not hashed again).
+		expect(uploads.contentHash({ ...stored, data: Buffer.from('not read again') })).toBe(first);
+		expect(uploads.contentHash({ data: Buffer.from('file B'), mimeType: 'application/pdf' })).toBe(sha256Hex(Buffer.from('file B')));
+		expect(new ExecutionUploads().contentHash({ ...stored, data: Buffer.from('file C') })).toBe(sha256Hex(Buffer.from('file C')));
 	});
 });
 

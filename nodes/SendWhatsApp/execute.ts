@@ -16,7 +16,7 @@ async function withBinary(ctx: IExecuteFunctions, itemIndex: number, message: Ou
 	if (message.type !== 'media' || !message.media.file) return message;
 	const { file } = message.media;
 	const data = await ctx.helpers.getBinaryDataBuffer(itemIndex, file.property);
-	return { ...message, media: { ...message.media, binary: { data, mimeType: file.mimeType, fileName: file.fileName } } };
+	return { ...message, media: { ...message.media, binary: { data, mimeType: file.mimeType, fileName: file.fileName, storedAs: file.storedAs } } };
 }
 
 /** Once per execution: provider, connection, transport and pace; then the item loop sends. */

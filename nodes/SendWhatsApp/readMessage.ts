@@ -222,7 +222,7 @@ export async function readMessage(ctx: Ctx, i: number, provider: string): Promis
 				return {
 					...common,
 					type: 'media',
-					media: { type: mediaType, caption, fileName, file: { property, mimeType: binary.mimeType, fileName: binary.fileName, byteLength } },
+					media: { type: mediaType, caption, fileName, file: { property, mimeType: binary.mimeType, fileName: binary.fileName, byteLength, storedAs: binary.id } },
 				};
 			}
 			if (source === 'id') {

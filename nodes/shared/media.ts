@@ -1,4 +1,11 @@
+import { createHash } from 'node:crypto';
+
+import type { BinaryFile } from './message';
 import type { UploadCache } from './providers/types';
+
+export function sha256Hex(data: Buffer): string {
+	return createHash('sha256').update(data).digest('hex');
+}
 
 /**
  * Files sent from binary data, once per execution: the bytes in flight are bounded (not only the
@@ -58,8 +65,21 @@ export class ByteBudget {
 export class ExecutionUploads implements UploadCache {
 	private readonly uploads = new Map<string, Promise<string>>();
 
+	/** Hashes of files stored by n8n, by their binary data ID: 1,000 items of one file are hashed once. */
+	private readonly hashes = new Map<string, string>();
+
 	/** Uploads actually started (for tests and the bench). */
 	started = 0;
+
+	contentHash(file: BinaryFile): string {
+		if (!file.storedAs) return sha256Hex(file.data);
+		let hash = this.hashes.get(file.storedAs);
+		if (!hash) {
+			hash = sha256Hex(file.data);
+			this.hashes.set(file.storedAs, hash);
+		}
+		return hash;
+	}
 
 	async once(key: string, upload: () => Promise<string>): Promise<string> {
 		let pending = this.uploads.get(key);

@@ -8,6 +8,8 @@ export interface BinaryFile {
 	data: Buffer;
 	mimeType: string;
 	fileName?: string;
+	/** Where n8n stores the file (its binary data ID), when it is stored outside the item: the same ID is the same bytes. */
+	storedAs?: string;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface BinaryReference {
 	fileName?: string;
 	/** The size n8n recorded for the file, when it did (used to bound the bytes in flight). */
 	byteLength?: number;
+	/** n8n's binary data ID, when the file is stored outside the item. */
+	storedAs?: string;
 }
 
 export interface MediaContent {

@@ -408,9 +408,8 @@ export function multipartBody(
 	return Buffer.concat(parts);
 }
 
-/** Same bytes, same type and file name: same upload. */
-export function metaUploadKey(file: BinaryFile): string {
-	const hash = createHash('sha256').update(file.data).digest('hex');
+/** Same bytes (SHA-256), same type and file name: same upload. */
+export function metaUploadKey(file: BinaryFile, hash = createHash('sha256').update(file.data).digest('hex')): string {
 	return `meta-media:${hash}:${file.mimeType}:${file.fileName ?? ''}`;
 }
 
@@ -573,7 +572,9 @@ export const metaCloud: WhatsAppProvider = {
 				return id;
 			};
 			// The same file sent to many recipients is uploaded once per execution and sent by its media ID.
-			uploadedMediaId = context.uploads ? await context.uploads.once(metaUploadKey(file), upload) : await upload();
+			uploadedMediaId = context.uploads
+				? await context.uploads.once(metaUploadKey(file, context.uploads.contentHash(file)), upload)
+				: await upload();
 		}
 		const body = buildMetaMessageBody(node, itemIndex, message, uploadedMediaId);
 		const response = await graphCall(

@@ -1,7 +1,7 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
-import type { OutboundMessage, SendResult } from '../message';
+import type { BinaryFile, OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
 import type { GatewayInboundOptions } from './webhook';
@@ -33,6 +33,8 @@ export interface CheckContext {
 /** One upload per key (e.g. a content hash) per execution; concurrent callers share the same promise. */
 export interface UploadCache {
 	once(key: string, upload: () => Promise<string>): Promise<string>;
+	/** The SHA-256 (hex) of a file's bytes, computed once per stored file in this execution. */
+	contentHash(file: BinaryFile): string;
 }
 
 /**
