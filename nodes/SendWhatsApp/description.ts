@@ -739,7 +739,7 @@ const options: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to resend when the connection broke after the request was sent. The customer may then get the message twice.',
+				'Whether to resend a message whose delivery is unknown: the connection broke after the request was sent, or the provider answered HTTP 500, 502 or 504 (or Meta 131000). The customer may then get the message twice.',
 		},
 		{
 			displayName: 'Status Callback URL',
