@@ -5,10 +5,13 @@
  * items sends nothing, and the execution's error lists them.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
+import { DEFAULT_BODY_TEMPLATE } from '../../credentials/WhatsAppWebhookApi.credentials';
 import * as host from '../../scripts/host/n8n';
 import { metaError, startSandbox, type Sandbox } from '../../sandbox';
-import { createConnections, itemsOf, META, n8n, sendWorkflow, type ConnectionIds } from './session';
+import { createConnections, itemsOf, META, n8n, sendWorkflow, WEBHOOK, type ConnectionIds } from './session';
 
 const { client } = n8n();
 let sb: Sandbox;
@@ -24,8 +27,8 @@ afterAll(async () => {
 beforeEach(() => sb.reset());
 
 /** Manual → Customers (Code: the items) → Send WhatsApp → Sent (main) / Failed (error output). */
-function broadcast(customers: Array<Record<string, unknown>>, onError?: 'continueErrorOutput') {
-	const workflow = sendWorkflow(`e2e error output ${randomUUID().slice(0, 8)}`, META, ids[META], {
+function broadcast(customers: Array<Record<string, unknown>>, onError?: 'continueErrorOutput', type = META, connection = ids[META]) {
+	const workflow = sendWorkflow(`e2e error output ${randomUUID().slice(0, 8)}`, type, connection, {
 		to: '={{ $json.phone }}',
 		messageType: 'text',
 		text: '={{ "Hello " + $json.name }}',
@@ -110,5 +113,45 @@ describe('On Error: Stop', () => {
 		expect(error.message).toBe('2 of 50 items are invalid; nothing was sent (first: Invalid recipient phone number "12" (item 7))');
 		expect(error.description).toMatch(/item 7 — To "12": must be a phone number/);
 		expect(error.description).toMatch(/item 33 — Text ".*… \(4106 characters\)": at most 4096 characters on Meta Cloud API \(got 4106\)/);
+	});
+});
+
+describe('On Error: Stop, a failure during the run', () => {
+	it("the execution's error says what was sent (indices and message IDs), what failed and what was not attempted", async () => {
+		// A gateway of our own that refuses the fourth recipient.
+		const received: string[] = [];
+		const server = http.createServer((request, response) => {
+			const chunks: Buffer[] = [];
+			request.on('data', (chunk: Buffer) => chunks.push(chunk));
+			request.on('end', () => {
+				const { to } = JSON.parse(Buffer.concat(chunks).toString()) as { to: string };
+				received.push(to);
+				const refused = to === '+14155550103';
+				response.writeHead(refused ? 422 : 200, { 'Content-Type': 'application/json' });
+				response.end(JSON.stringify(refused ? { error: { message: 'recipient blocked' } } : { messageId: `gw-${to}` }));
+			});
+		});
+		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+		try {
+			const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/send`;
+			const name = `Gateway e2e mid-run ${randomUUID().slice(0, 8)}`;
+			const created = await host.createCredential(client, {
+				name,
+				type: WEBHOOK,
+				data: { url, method: 'POST', headers: '{}', authToken: '', bodyTemplate: DEFAULT_BODY_TEMPLATE, statusUrl: '' },
+			});
+			const customers = Array.from({ length: 6 }, (_, i) => ({ phone: `+1415555010${i}`, name: `Customer ${i}` }));
+			const saved = await host.importWorkflow(client, broadcast(customers, undefined, WEBHOOK, { id: String(created.id), name }));
+			const execution = await host.runWorkflowManually(client, saved.id, { wait: true });
+			expect(execution.status).toBe('error');
+			const error = execution.data.resultData.error as { message: string; description: string };
+			expect(error.message).toMatch(/HTTP 422.*recipient blocked/);
+			expect(error.description).toContain('Sent 3, failed 1, not attempted 2 (of 6 items)');
+			expect(error.description).toContain('0 → gw-+14155550100, 1 → gw-+14155550101, 2 → gw-+14155550102.');
+			// Nothing was sent after the failure.
+			expect(received).toEqual(['+14155550100', '+14155550101', '+14155550102', '+14155550103']);
+		} finally {
+			await new Promise<void>((resolve) => server.close(() => resolve()));
+		}
 	});
 });
