@@ -126,6 +126,20 @@ describe('a failure during the run, On Error: Stop', () => {
 	});
 });
 
+describe('a failure whose delivery is unknown, On Error: Stop', () => {
+	it('is counted as failed and named as "may have gone out"', async () => {
+		const gw = await gateway((to) => (to === recipient(1) ? { status: 504, body: 'Gateway Timeout' } : undefined));
+		try {
+			const result = await run(gw.url, 3, { concurrency: 1 });
+			expect(result.error!.context).toMatchObject({ sentCount: 1, failedCount: 1, notAttemptedCount: 1, failed: [expect.objectContaining({ itemIndex: 1, deliveryUnknown: true })] });
+			expect(result.error!.description).toMatch(/Delivery unknown \(may have gone out\) for item 1\./);
+			expect(gw.attempts.get(recipient(1))).toBe(1);
+		} finally {
+			await gw.close();
+		}
+	});
+});
+
 describe('Continue (using error output) during the run', () => {
 	it('sends every item; failures are shaped for the error output of n8n and stay paired', async () => {
 		const gw = await gateway((to) => (to === recipient(2) ? refused : undefined));

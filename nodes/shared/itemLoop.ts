@@ -1,7 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { toNodeError } from './errors';
-
+import { failureInfo, toNodeError } from './errors';
 import {
 	autoConcurrency,
 	connectionLimiters,
@@ -159,11 +158,15 @@ function accountedFailure(
 	count: number,
 ): NodeApiError | NodeOperationError {
 	const sent: Array<{ itemIndex: number; messageId: string }> = [];
-	const failed: Array<{ itemIndex: number; error: string }> = [];
+	const failed: Array<{ itemIndex: number; error: string; deliveryUnknown?: true }> = [];
 	for (const outcome of outcomes) {
 		if (!outcome) continue;
 		if (outcome.error !== undefined) {
-			failed.push({ itemIndex: outcome.itemIndex, error: (outcome.error as { message?: string }).message ?? String(outcome.error) });
+			failed.push({
+				itemIndex: outcome.itemIndex,
+				error: (outcome.error as { message?: string }).message ?? String(outcome.error),
+				...(failureInfo(outcome.error).deliveryUnknown ? { deliveryUnknown: true as const } : {}),
+			});
 		} else {
 			sent.push({ itemIndex: outcome.itemIndex, messageId: String(outcome.value?.messageId ?? '') });
 		}
@@ -172,7 +175,10 @@ function accountedFailure(
 	const first = outcomes.find((outcome) => outcome?.error !== undefined)!;
 	const error = toNodeError(context.getNode(), first.error, first.itemIndex);
 	error.context.itemIndex = first.itemIndex;
-	const summary = `Sent ${sent.length}, failed ${failed.length}, not attempted ${notAttempted} (of ${count} items). The node stopped at the first failure and started no new send; requests already on their way were finished.`;
+	const unknown = failed.filter((entry) => entry.deliveryUnknown).map((entry) => entry.itemIndex);
+	const summary =
+		`Sent ${sent.length}, failed ${failed.length}, not attempted ${notAttempted} (of ${count} items). The node stopped at the first failure and started no new send; requests already on their way were finished.` +
+		(unknown.length > 0 ? ` Delivery unknown (may have gone out) for item${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.` : '');
 	const lines = [summary];
 	if (sent.length > 0) {
 		lines.push(
