@@ -39,17 +39,19 @@ export const triggerProperties: INodeProperties[] = [
 			{
 				name: 'Account and Group Updates',
 				value: 'update',
-				description: 'Meta: template status, account and group changes',
+				description:
+					"Meta: template status, account and group changes. Account-level updates are taken only for the connection's WhatsApp Business Account ID; without one they are refused, since one app can serve several businesses.",
 			},
 			{
 				name: 'Delivery Statuses',
 				value: 'status',
-				description: 'Sent, delivered and read receipts of messages you sent',
+				description:
+					'Every status of messages you sent: sent, delivered, read, and failed (Twilio: failed, undelivered). A failed one comes as event "error" with the provider\'s code and text in errors.',
 			},
 			{
 				name: 'Errors',
 				value: 'error',
-				description: 'Failed deliveries and errors the provider reports',
+				description: 'Failed deliveries (as under Delivery Statuses), and errors the provider reports that belong to no message',
 			},
 			{
 				name: 'Messages',
@@ -150,6 +152,54 @@ export const triggerProperties: INodeProperties[] = [
 				default: 8,
 				description:
 					'How long media downloads may delay the answer to the provider, which gives up on webhooks not answered within about 15 s. Media not downloaded in time keeps its ID and URL on the item.',
+			},
+			{
+				displayName: 'Phone Number IDs',
+				name: 'phoneNumberIds',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 106540352242922, 107655329012345',
+				description: 'The Phone Number IDs this trigger takes, separated by commas',
+				displayOptions: { show: { '/authentication': [META], phoneNumbers: ['list'] } },
+			},
+			{
+				displayName: 'Phone Numbers',
+				name: 'phoneNumbers',
+				type: 'options',
+				options: [
+					{ name: "The Connection's Number", value: 'connection', description: "Only events of the connection's Phone Number ID" },
+					{ name: 'All Numbers of the App', value: 'all', description: 'Events of every number the app receives' },
+					{ name: 'Listed Numbers', value: 'list', description: 'Events of the Phone Number IDs listed below' },
+				],
+				default: 'connection',
+				description:
+					'Which phone numbers of the Meta app this trigger takes events for. With more than the connection\'s own, each item says which number it came to (phoneNumberId). Events of other numbers are acknowledged and logged at debug level.',
+				displayOptions: { show: { '/authentication': [META] } },
+			},
+			{
+				displayName: 'Repeated Deliveries',
+				name: 'repeatedDeliveries',
+				type: 'options',
+				options: [
+					{
+						name: 'Ignore',
+						value: 'ignore',
+						description: 'A message or status delivered again (same provider, message ID and status) within the window starts no second run; the provider gets its usual answer',
+					},
+					{ name: 'Run Again', value: 'run', description: 'Every delivery starts a run, repeated ones too' },
+				],
+				default: 'ignore',
+				description:
+					'Providers send a webhook again when it was not answered in time. Remembered in this n8n process only: separate webhook processes (n8n webhook) do not share it.',
+			},
+			{
+				displayName: 'Repeated Delivery Window (Minutes)',
+				name: 'repeatWindowMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10080 },
+				default: 60,
+				description: 'How long a delivery is remembered (the memory also keeps at most the latest 20,000 deliveries)',
+				displayOptions: { show: { repeatedDeliveries: ['ignore'] } },
 			},
 			{
 				displayName: 'Signature Header',

@@ -10,8 +10,10 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { redact } from '../shared/errors';
+import { deliveryMemory } from '../shared/dedupe';
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
+import type { InboundOptions, PhoneNumberScope } from '../shared/providers/types';
 import type { GatewayField, GatewayInboundOptions } from '../shared/providers/webhook';
 import { createPlainTransport, createTransport, type Transports } from '../shared/transport';
 
@@ -21,6 +23,39 @@ function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: Wh
 	if (!provider) throw new NodeOperationError(context.getNode(), `Unknown provider "${credentialType}"`);
 	return { provider, credentialType };
 }
+
+function phoneNumberScope(options: IDataObject): PhoneNumberScope {
+	if (options.phoneNumbers === 'all') return 'all';
+	if (options.phoneNumbers === 'list') {
+		return String(options.phoneNumberIds ?? '')
+			.split(/[\s,;]+/)
+			.map((id) => id.trim())
+			.filter(Boolean);
+	}
+	return 'connection';
+}
+
+function inboundOptions(options: IDataObject): InboundOptions {
+	return { ...gatewayOptions(options), phoneNumbers: phoneNumberScope(options) };
+}
+
+/** Whether an event is a delivery status of a sent message (a failed one included). */
+export function isDeliveryStatus(event: InboundEvent): boolean {
+	return event.event === 'status' || (event.event === 'error' && event.status !== undefined);
+}
+
+/**
+ * The Trigger On choices. "Delivery Statuses" delivers every status of a sent message, failed ones
+ * included (their item keeps event "error", as before, with the provider's code and text in errors);
+ * "Errors" delivers failed deliveries too, and the provider errors that belong to no message.
+ */
+export function wantedBy(triggerOn: Iterable<string>): (event: InboundEvent) => boolean {
+	const wanted = new Set(triggerOn);
+	return (event) => wanted.has(event.event) || (wanted.has('status') && isDeliveryStatus(event));
+}
+
+/** How long a delivery is remembered, in minutes, by default: Meta resends for hours, Twilio within seconds. */
+const REPEAT_WINDOW_MINUTES = 60;
 
 function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 	const paths: Partial<Record<GatewayField, string>> = {};
@@ -93,16 +128,34 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
-	const result = provider.handleInbound(request, credentials, gatewayOptions(options));
+	const result = provider.handleInbound(request, credentials, inboundOptions(options));
 	const secrets = provider.secrets(credentials);
 	if (result.kind === 'reject') {
 		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));
 	}
-	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
+	if (result.kind === 'respond') {
+		// The handshake echoes what the caller sent (digits only): never let a browser sniff it as HTML.
+		res.setHeader('X-Content-Type-Options', 'nosniff');
+		return answer(result.status, result.body, result.contentType);
+	}
 
-	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
-	const events = result.events.filter((event) => wanted.has(event.event));
-	// Nothing this workflow listens for: acknowledge, start nothing.
+	for (const note of result.notes ?? []) {
+		this.logger[note.level](`WhatsApp trigger: ${redact(note.message, secrets)}`, { node: this.getNode().name });
+	}
+	const wanted = wantedBy((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
+	let events = result.events.filter(wanted);
+	// A redelivery (same provider, message ID and status) within the window starts nothing. Checked and
+	// remembered in one synchronous step, before any await, so two copies arriving together start one run.
+	if (options.repeatedDeliveries !== 'run' && events.length > 0) {
+		const windowMs = Math.max(1, Number(options.repeatWindowMinutes ?? REPEAT_WINDOW_MINUTES)) * 60_000;
+		const scope = `${this.getWorkflow().id ?? ''}\u0000${this.getNode().id ?? this.getNode().name}`;
+		const { fresh, repeated } = deliveryMemory.admit(scope, events, windowMs);
+		if (repeated > 0) {
+			this.logger.debug(`WhatsApp trigger ignored ${repeated} repeated deliver${repeated === 1 ? 'y' : 'ies'} (already started a run for them)`, { node: this.getNode().name });
+		}
+		events = fresh;
+	}
+	// Nothing this workflow listens for (or all of it already handled): acknowledge, start nothing.
 	if (events.length === 0) return answer(result.ack.status, result.ack.body, result.ack.contentType);
 
 	// Media URLs of a request that proved nothing about its sender are never fetched.
@@ -115,6 +168,7 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	const items: INodeExecutionData[] = [];
 	for (const event of events) {
 		const item: INodeExecutionData = { json: toItem(event) as IDataObject };
+		if (event.phoneNumberId) item.json.phoneNumberId = event.phoneNumberId;
 		if (transports && event.event === 'message' && event.media) {
 			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft);
 			if (file) item.binary = file;

@@ -36,6 +36,9 @@ export interface TriggerServer {
 	close(): Promise<void>;
 }
 
+/** Each trigger server is its own workflow, as in n8n (what a trigger remembers is per workflow and node). */
+let workflowCount = 0;
+
 export async function startTrigger(options: {
 	parameters: INodeParameters;
 	credentials: Record<string, IDataObject>;
@@ -56,7 +59,7 @@ export async function startTrigger(options: {
 		parameters: options.parameters,
 		credentials: nodeCredentials,
 	};
-	const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
+	const workflow = new Workflow({ id: `wf-trigger-${++workflowCount}`, name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
 	const workflowNode = workflow.getNode(node.name)!;
 	const executions: INodeExecutionData[][] = [];
 	const answeredBy: Array<'node' | 'n8n'> = [];
@@ -131,6 +134,11 @@ export async function startTrigger(options: {
 				const res = {
 					statusCode: 200,
 					contentType: 'application/json',
+					headers: {} as Record<string, string>,
+					setHeader(name: string, value: string) {
+						this.headers[name.toLowerCase()] = value;
+						return this;
+					},
 					status(code: number) {
 						this.statusCode = code;
 						return this;
@@ -141,7 +149,7 @@ export async function startTrigger(options: {
 					},
 					send(payload: string) {
 						sent = true;
-						outgoing.writeHead(this.statusCode, { 'content-type': this.contentType }).end(payload);
+						outgoing.writeHead(this.statusCode, { ...this.headers, 'content-type': this.contentType }).end(payload);
 						return this;
 					},
 					json(payload: unknown) {

@@ -336,7 +336,10 @@ export function normaliseTwilioParams(params: Record<string, string | string[]>)
 			type: 'status',
 			status: statusValue,
 			timestamp: new Date().toISOString(),
-			errors: errorCode ? [compact({ code: Number(errorCode) || errorCode, message: str(params.ErrorMessage) })] : undefined,
+			// Status callbacks carry the ErrorCode, rarely a text: the code's meaning stands in for it.
+			errors: errorCode
+				? [compact({ code: Number(errorCode) || errorCode, message: str(params.ErrorMessage) ?? HINTS[Number(errorCode)] ?? `Twilio error ${errorCode} (see https://www.twilio.com/docs/api/errors/${encodeURIComponent(errorCode)})` })]
+				: undefined,
 		}) as InboundEvent;
 	}
 	const numMedia = Number(str(params.NumMedia) ?? 0) || 0;

@@ -5,8 +5,11 @@ import type { OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { GatewayInboundOptions } from './webhook';
 
-/** What the trigger passes to every provider; only the webhook gateway reads the gateway options. */
-export type InboundOptions = GatewayInboundOptions;
+/** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
+export type PhoneNumberScope = 'connection' | 'all' | string[];
+
+/** What the trigger passes to every provider; each provider reads only its own options. */
+export type InboundOptions = GatewayInboundOptions & { phoneNumbers?: PhoneNumberScope };
 
 export type ProviderId = 'twilio' | 'meta' | 'webhook';
 
