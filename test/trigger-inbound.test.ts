@@ -303,3 +303,29 @@ describe('Meta handshake', () => {
 		expect(await html.text()).not.toContain('<script>');
 	});
 });
+
+describe('Register Webhook on Activation', () => {
+	it('fails activation with what Meta answered and how to fix it; deactivation does not fail on an unreachable Graph API', async () => {
+		const server = await trigger(META, { registerWebhook: true }, { baseUrl: 'http://127.0.0.1:9' });
+		await expect(server.hook('checkExists')).rejects.toThrow(/Could not register this trigger's URL as the phone number's webhook: Could not reach Meta Cloud API \(ECONNREFUSED\).*Register Webhook on Activation/);
+		await expect(server.hook('create')).rejects.toThrow(/Nothing was registered/);
+		expect(await server.hook('delete')).toBe(true);
+		expect(logged.some((line) => line.level === 'warn' && line.message.includes("could not remove the phone number's webhook"))).toBe(true);
+	});
+
+	it('reports Meta\'s own error code and text when Meta refuses the registration', async () => {
+		const server = await trigger(META, { registerWebhook: true }, { accessToken: 'EAAWrongToken' });
+		await expect(server.hook('checkExists')).rejects.toThrow(/Could not register.*Meta Cloud API error 190 \(HTTP 401\)/);
+	});
+
+	it('deactivation leaves a webhook another workflow registered since', async () => {
+		const mine = await trigger(META, { registerWebhook: true });
+		const theirs = await trigger(META, { registerWebhook: true });
+		expect(await mine.hook('create')).toBe(true);
+		expect(await theirs.hook('create')).toBe(true);
+		expect(await mine.hook('delete')).toBe(true);
+		const response = await fetch(`${sb.metaBaseUrl}/v23.0/${accounts.meta.phoneNumberId}?fields=webhook_configuration`, { headers: { authorization: `Bearer ${accounts.meta.accessToken}` } });
+		expect(((await response.json()) as { webhook_configuration: { phone_number?: string } }).webhook_configuration.phone_number).toBe(theirs.url);
+		expect(await theirs.hook('delete')).toBe(true);
+	});
+});

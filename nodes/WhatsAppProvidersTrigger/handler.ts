@@ -224,9 +224,41 @@ async function registration(
 	const url = context.getNodeWebhookUrl('default') as string;
 	const credentials = await context.getCredentials(credentialType);
 	const transport = createTransport(context, credentialType);
-	if (step === 'exists') return await registrar.exists(transport, context.getNode(), credentials, url);
-	await registrar[step](transport, context.getNode(), credentials, url);
-	return true;
+	try {
+		if (step === 'exists') return await registrar.exists(transport, context.getNode(), credentials, url);
+		await registrar[step](transport, context.getNode(), credentials, url);
+		return true;
+	} catch (error) {
+		// Deactivation must not be blocked by an unreachable provider; activation must fail loudly, so
+		// the workflow is not shown as active while the number's webhook points elsewhere.
+		if (step === 'remove') {
+			context.logger.warn(`WhatsApp trigger could not remove the phone number's webhook: ${redact((error as Error).message, provider.secrets(credentials))}`);
+			return true;
+		}
+		throw registrationError(context, provider, credentials, error);
+	}
+}
+
+/** Why activation failed: what the provider answered, and what to do about it (n8n shows the message). */
+function registrationError(
+	context: IHookFunctions,
+	provider: WhatsAppProvider,
+	credentials: ICredentialDataDecryptedObject,
+	error: unknown,
+): NodeOperationError {
+	const secrets = provider.secrets(credentials);
+	const answered = redact((error as Error).message ?? String(error), secrets);
+	const detail = redact(String((error as { description?: unknown }).description ?? ''), secrets);
+	const fix =
+		'Check the connection (Access Token, Phone Number ID, Base URL) and that n8n can reach the Graph API, then activate again; or turn off "Register Webhook on Activation" and set the Callback URL in the Meta App Dashboard.';
+	const message = `Could not register this trigger's URL as the phone number's webhook: ${answered}. Nothing was registered. ${fix}`;
+	// `message` set again: n8n would otherwise swap a message naming ECONNREFUSED & co.
+	// for its generic text, losing what the provider answered; n8n's activation reports `detail`
+	// in place of the message when an error has one.
+	const failure = new NodeOperationError(context.getNode(), message, { description: detail || undefined });
+	failure.message = message;
+	(failure as unknown as { detail: string }).detail = message;
+	return failure;
 }
 
 /** Activation hooks: only providers that let us point them at the URL do anything. */
