@@ -71,7 +71,7 @@ describe('repeated deliveries (regular mode)', () => {
 });
 
 describe('activation with Register Webhook on Activation', () => {
-	it('fails loudly when the Graph API cannot be reached: n8n's REST API reports the publication failed, with Meta's answer and the fix; no webhook is left behind', async () => {
+	it("fails loudly when the Graph API cannot be reached: n8n's REST API reports the publication failed, with Meta's answer and the fix; no webhook is left behind", async () => {
 		const unreachable = await host.createCredential(client, {
 			name: 'Meta e2e unreachable',
 			type: META,
