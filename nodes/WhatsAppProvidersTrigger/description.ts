@@ -89,6 +89,15 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { '/authentication': [WEBHOOK] } },
 			},
 			{
+				displayName: 'Allowed Media Hosts',
+				name: 'allowedMediaHosts',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. media.gateway.internal, 10.0.0.5:8080, *.cdn.example.com',
+				description:
+					"Hosts (or host:port) media may be downloaded from although they resolve to a loopback, private or link-local address, separated by commas. The connection's own URL is always allowed; other hosts never get its credentials or headers.",
+			},
+			{
 				displayName: 'Download Media',
 				name: 'downloadMedia',
 				type: 'boolean',
@@ -143,6 +152,15 @@ export const triggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 5120,
 				description: 'Larger requests are refused with 413',
+			},
+			{
+				displayName: 'Max Media Size (MB)',
+				name: 'maxMediaMb',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 1 },
+				default: 0,
+				description:
+					"The largest file downloaded; larger ones are stopped and the item says why. 0: WhatsApp's own maximum for the media type (image 5, audio and video 16, sticker 0.5, document 100).",
 			},
 			{
 				displayName: 'Media Download Time Limit (Seconds)',

@@ -11,6 +11,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { redact } from '../shared/errors';
 import { deliveryMemory } from '../shared/dedupe';
+import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
 import type { InboundOptions, PhoneNumberScope } from '../shared/providers/types';
@@ -170,7 +171,7 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		const item: INodeExecutionData = { json: toItem(event) as IDataObject };
 		if (event.phoneNumberId) item.json.phoneNumberId = event.phoneNumberId;
 		if (transports && event.event === 'message' && event.media) {
-			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft);
+			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft, options);
 			if (file) item.binary = file;
 			item.json.media = event.media as IDataObject;
 		}
@@ -192,6 +193,7 @@ async function downloadMedia(
 	credentials: ICredentialDataDecryptedObject,
 	event: InboundEvent,
 	timeLeft: () => number,
+	options: IDataObject,
 ): Promise<IBinaryKeyData | undefined> {
 	// A failed download must not lose the message: the item still goes out, with the reason.
 	const failed = (reason: string) => {
@@ -199,12 +201,26 @@ async function downloadMedia(
 		return undefined;
 	};
 	if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
+	const megabytes = Number(options.maxMediaMb ?? 0);
+	const maxBytes = megabytes > 0 ? Math.floor(megabytes * 1024 * 1024) : defaultMaxBytes(event.type, event.media?.mimeType);
+	// n8n 2.40's egress filter, with its SSRF rules enforced for these downloads whatever the instance's setting.
+	const helpers = context.helpers as { getSecureEgressFilter?: (policy: 'enforced') => EgressFilter };
+	const fetcher: MediaFetcher = async (url, origins) =>
+		await fetchMedia(url, {
+			node: context.getNode(),
+			transports,
+			...origins,
+			allowedHosts: parseAllowedHosts(options.allowedMediaHosts),
+			maxBytes,
+			egress: typeof helpers.getSecureEgressFilter === 'function' ? helpers.getSecureEgressFilter('enforced') : undefined,
+		});
 	try {
-		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event);
+		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event, fetcher);
 		if (!file) return undefined;
 		const data = await context.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
 		return { data };
 	} catch (error) {
+		if (isMediaRefusal(error)) return failed(redact((error as Error).message, provider.secrets(credentials)));
 		if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
 		return failed(redact((error as Error).message, provider.secrets(credentials)));
 	}

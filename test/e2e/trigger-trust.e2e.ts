@@ -3,11 +3,12 @@
  * "Register Webhook on Activation" against an unreachable Graph API fails with an error n8n shows;
  * the gateway connection's header values and HMAC secret never come back from n8n's credential API.
  */
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts } from '../helpers/fixtures';
+import { metaDelivery } from './deliveries';
 import { activate, createConnections, executionCount, META, n8n, sleep, triggerWorkflow, type ConnectionIds } from './session';
 
 const { client } = n8n();
@@ -24,31 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
 	await sb.close();
 });
-
-/** One signed Meta delivery, byte for byte the same each time it is posted. */
-export function metaDelivery(messageId: string): { body: string; headers: Record<string, string> } {
-	const body = JSON.stringify({
-		object: 'whatsapp_business_account',
-		entry: [
-			{
-				id: accounts.meta.wabaId,
-				changes: [
-					{
-						field: 'messages',
-						value: {
-							messaging_product: 'whatsapp',
-							metadata: { display_phone_number: '15550783881', phone_number_id: accounts.meta.phoneNumberId },
-							contacts: [{ profile: { name: 'Ana' }, wa_id: '16505551234' }],
-							messages: [{ from: '16505551234', id: messageId, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'sent twice' } }],
-						},
-					},
-				],
-			},
-		],
-	});
-	const signature = `sha256=${createHmac('sha256', accounts.meta.appSecret).update(body).digest('hex')}`;
-	return { body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } };
-}
 
 describe('repeated deliveries (regular mode)', () => {
 	it('the same signed Meta delivery sent twice gives one execution; both get 200 OK', async () => {

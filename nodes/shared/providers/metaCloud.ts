@@ -20,6 +20,7 @@ import {
 	type InboundResult,
 	type ParseResult,
 } from '../inbound';
+import { originOf, type MediaFetcher } from '../mediaFetch';
 import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import { toDigits } from '../phone';
 import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
@@ -428,9 +429,9 @@ export const metaCloud: WhatsAppProvider = {
 
 	handleInbound: (request, credentials, options) => handleMetaInbound(request, credentials, options),
 
-	async downloadMedia(transports, node, credentials, event) {
+	async downloadMedia(transports, node, credentials, event, fetchMedia) {
 		if (!event.media?.id) return undefined;
-		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id);
+		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id, fetchMedia);
 		return { ...file, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
 
@@ -749,20 +750,24 @@ export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataD
 	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' }, authenticated: true, notes };
 }
 
-/** Looks a media ID up and downloads the file with the connection's token. */
+/**
+ * Looks a media ID up on the Graph API, then downloads the file from the URL Meta answered with the
+ * connection's token (Meta requires it there), under the trigger's safe-download rules.
+ */
 export async function downloadMetaMedia(
 	transport: Transport,
 	node: INode,
 	raw: ICredentialDataDecryptedObject,
 	mediaId: string,
+	fetchMedia: MediaFetcher,
 ): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
 	const credentials = metaCredentials(raw);
 	const secrets = metaCloud.secrets(raw);
 	const lookup = await graphCall(transport, node, 0, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
 	const info = lookup.body as { url?: string; mime_type?: string };
 	if (!info.url) throw inputError(node, undefined, `Meta returned no download URL for media ${mediaId}`);
-	const file = await graphCall(transport, node, 0, { method: 'GET', url: info.url, encoding: 'arraybuffer' }, secrets);
-	return { data: Buffer.from(file.body as ArrayBuffer), mimeType: info.mime_type };
+	const file = await fetchMedia(info.url, { ownOrigin: originOf(credentials.baseUrl), credentialedOrigin: originOf(info.url) });
+	return { data: file.data, mimeType: info.mime_type ?? file.mimeType };
 }
 
 /** The phone number's own webhook (override_callback_uri): what lets each number have its own workflow. */

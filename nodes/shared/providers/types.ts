@@ -1,6 +1,7 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
+import type { MediaFetcher } from '../mediaFetch';
 import type { OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { GatewayInboundOptions } from './webhook';
@@ -41,12 +42,16 @@ export interface WhatsAppProvider {
 	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
 	/** Verifies an inbound request and turns it into events, or says which 4xx to answer. */
 	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, options: InboundOptions): InboundResult;
-	/** Downloads the media of an inbound message with the connection's credentials, if it has any. */
+	/**
+	 * Downloads the media of an inbound message: provider API calls through `transports`, the file
+	 * itself through `fetchMedia` (safe downloads: address checks, credentials to the own origin only, size limit).
+	 */
 	downloadMedia(
 		transports: Transports,
 		node: INode,
 		credentials: ICredentialDataDecryptedObject,
 		event: InboundEvent,
+		fetchMedia: MediaFetcher,
 	): Promise<{ data: Buffer; mimeType?: string; fileName?: string } | undefined>;
 	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
 	webhookRegistration?: {

@@ -17,8 +17,9 @@ import {
 	type InboundRequest,
 	type InboundResult,
 } from '../inbound';
+import { originOf } from '../mediaFetch';
 import type { OutboundMessage, SendResult } from '../message';
-import { networkError, retryAfterMs, successful } from '../transport';
+import { networkError, retryAfterMs } from '../transport';
 import { firstValueAt, headerRecord, text, valueAt } from '../values';
 import type { SendContext, WhatsAppProvider } from './types';
 
@@ -116,14 +117,6 @@ export function buildWebhookRequest(
 	};
 }
 
-function origin(url: string): string | undefined {
-	try {
-		return new URL(url).origin;
-	} catch {
-		return undefined;
-	}
-}
-
 export const webhook: WhatsAppProvider = {
 	id: 'webhook',
 	credentialType: 'whatsAppWebhookApi',
@@ -204,19 +197,12 @@ export const webhook: WhatsAppProvider = {
 
 	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, options),
 
-	async downloadMedia(transports, node, credentials, event) {
+	async downloadMedia(_transports, _node, credentials, event, fetchMedia) {
 		if (!event.media?.url) return undefined;
 		// The connection's token and headers go only to the gateway's own origin; a media URL of any
-		// other host (a CDN, a pre-signed link) is fetched without them.
-		const sameOrigin = origin(event.media.url) !== undefined && origin(event.media.url) === origin(webhookCredentials(credentials).url);
-		const transport = sameOrigin ? transports.authenticated : transports.plain;
-		const result = await transport({ method: 'GET', url: event.media.url, encoding: 'arraybuffer' });
-		const url = event.media.url;
-		const response = successful(result, node, 0, PROVIDER, webhook.secrets(credentials), (answer) =>
-			inputError(node, undefined, `Could not download the media at ${url} (HTTP ${answer.statusCode})`),
-		);
-		const type = response.headers['content-type'];
-		return { data: Buffer.from(response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : event.media.mimeType, fileName: event.media.filename };
+		// other host (a CDN, a pre-signed link) is fetched without them, after its address is checked.
+		const file = await fetchMedia(event.media.url, { ownOrigin: originOf(webhookCredentials(credentials).url) });
+		return { data: file.data, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
 };
 
