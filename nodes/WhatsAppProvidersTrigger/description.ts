@@ -24,7 +24,7 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"Have your gateway POST inbound messages and delivery statuses to this node's Production URL as JSON, with the connection's Auth Token as a Bearer token (or an HMAC signature, see Options). Set the connection's Status URL to the same URL.",
+			"Have your gateway POST inbound messages and delivery statuses to this node's Production URL as JSON, with the connection's Auth Token as a Bearer token, or signed with the connection's Signature Secret (see Options). Set the connection's Status URL to the same URL.",
 		name: 'webhookNotice',
 		type: 'notice',
 		default: '',
@@ -85,7 +85,7 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to accept gateway requests when the connection has no Auth Token and no signature secret is set. Anyone who knows the URL could then start the workflow.',
+					'Whether to accept gateway requests when the connection has no Auth Token and no Signature Secret. Anyone who knows the URL could then start the workflow.',
 				displayOptions: { show: { '/authentication': [WEBHOOK] } },
 			},
 			{
@@ -228,13 +228,48 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { '/authentication': [WEBHOOK] } },
 			},
 			{
+				displayName: 'Signature Scheme',
+				name: 'signatureScheme',
+				type: 'options',
+				options: [
+					{ name: 'Body', value: 'body', description: 'HMAC-SHA256 of the raw body' },
+					{
+						name: 'Timestamp and Body',
+						value: 'timestamped',
+						description: 'HMAC-SHA256 of "&lt;timestamp&gt;.&lt;raw body&gt;", the Unix-seconds timestamp in its own header; requests outside the tolerance are refused (no replays)',
+					},
+				],
+				default: 'body',
+				description: "How the gateway signs with the connection's Signature Secret",
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				// Kept for workflows saved before 1.2 (it is stored in the workflow): new nodes use the connection's Signature Secret.
 				displayName: 'Signature Secret',
 				name: 'signatureSecret',
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: 'When set, every gateway request must carry a valid signature',
-				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+				description:
+					"Deprecated: move it to the connection's Signature Secret (a secret here is stored in the workflow). Used only when the connection has none.",
+				displayOptions: { show: { '/authentication': [WEBHOOK], '@version': [1, 1.1] } },
+			},
+			{
+				displayName: 'Timestamp Header',
+				name: 'timestampHeader',
+				type: 'string',
+				default: 'X-Signature-Timestamp',
+				description: 'The header carrying the Unix-seconds timestamp the signature covers',
+				displayOptions: { show: { '/authentication': [WEBHOOK], signatureScheme: ['timestamped'] } },
+			},
+			{
+				displayName: 'Timestamp Tolerance (Seconds)',
+				name: 'timestampTolerance',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'How far the timestamp may be from n8n\'s clock; older (replayed) or future requests are refused with 401',
+				displayOptions: { show: { '/authentication': [WEBHOOK], signatureScheme: ['timestamped'] } },
 			},
 		],
 	},

@@ -36,8 +36,11 @@ function phoneNumberScope(options: IDataObject): PhoneNumberScope {
 	return 'connection';
 }
 
-function inboundOptions(options: IDataObject): InboundOptions {
-	return { ...gatewayOptions(options), phoneNumbers: phoneNumberScope(options) };
+function inboundOptions(options: IDataObject, credentials: ICredentialDataDecryptedObject): InboundOptions {
+	const gateway = gatewayOptions(options);
+	// The connection's secret wins; a secret saved on the node (type versions 1 and 1.1) still works.
+	const connectionSecret = typeof credentials.signatureSecret === 'string' ? credentials.signatureSecret : '';
+	return { ...gateway, signatureSecret: connectionSecret || gateway.signatureSecret, phoneNumbers: phoneNumberScope(options) };
 }
 
 /** Whether an event is a delivery status of a sent message (a failed one included). */
@@ -68,6 +71,9 @@ function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 		paths,
 		signatureHeader: (options.signatureHeader as string) || undefined,
 		signatureSecret: (options.signatureSecret as string) || undefined,
+		signatureScheme: options.signatureScheme === 'timestamped' ? 'timestamped' : 'body',
+		timestampHeader: (options.timestampHeader as string) || undefined,
+		toleranceSeconds: options.timestampTolerance === undefined ? undefined : Number(options.timestampTolerance),
 		allowUnauthenticated: options.allowUnauthenticated === true,
 	};
 }
@@ -129,7 +135,7 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
-	const result = provider.handleInbound(request, credentials, inboundOptions(options));
+	const result = provider.handleInbound(request, credentials, inboundOptions(options, credentials));
 	const secrets = provider.secrets(credentials);
 	if (result.kind === 'reject') {
 		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));

@@ -125,7 +125,7 @@ export const webhook: WhatsAppProvider = {
 
 	secrets: (raw) => {
 		// Header values are often API keys: treat them all as secrets.
-		return [webhookCredentials(raw).authToken, ...Object.values(headerRecord(raw.headers) ?? {})];
+		return [webhookCredentials(raw).authToken, text(raw.signatureSecret), ...Object.values(headerRecord(raw.headers) ?? {})];
 	},
 
 	checkCredentials(node, raw) {
@@ -239,8 +239,23 @@ export interface GatewayInboundOptions {
 	/** Field paths into each event; defaults to the field's own name. */
 	paths?: Partial<Record<GatewayField, string>>;
 	signatureHeader?: string;
+	/** The connection's Signature Secret, else (type versions 1 and 1.1) the trigger's own. */
 	signatureSecret?: string;
+	/** 'body': HMAC of the raw body; 'timestamped': HMAC of `<timestamp>.<raw body>`, within a tolerance. */
+	signatureScheme?: 'body' | 'timestamped';
+	timestampHeader?: string;
+	toleranceSeconds?: number;
+	/** Now in ms (tests set it). */
+	now?: () => number;
 	allowUnauthenticated?: boolean;
+}
+
+/** The default header of the timestamped scheme's timestamp (Unix seconds). */
+export const DEFAULT_TIMESTAMP_HEADER = 'X-Signature-Timestamp';
+
+/** What the timestamped scheme signs: the timestamp as sent, a dot, the exact body bytes. */
+export function timestampedPayload(timestamp: string, body: Buffer): Buffer {
+	return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body]);
 }
 
 const textOf = (value: unknown) =>
@@ -329,11 +344,24 @@ export function handleGatewayInbound(
 	if (options.signatureSecret) {
 		const name = options.signatureHeader || 'x-signature-256';
 		const presented = (header(request, name) ?? '').trim().toLowerCase().replace(/^sha256=/, '');
-		if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, bytes))) return unauthorized(`missing or invalid ${name} signature`);
+		let signed: Buffer = bytes;
+		if (options.signatureScheme === 'timestamped') {
+			const timestampName = options.timestampHeader || DEFAULT_TIMESTAMP_HEADER;
+			const timestamp = (header(request, timestampName) ?? '').trim();
+			if (!/^\d{1,12}$/.test(timestamp)) return unauthorized(`missing or malformed ${timestampName} (Unix seconds) for the timestamped signature`);
+			signed = timestampedPayload(timestamp, bytes);
+			if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, signed))) return unauthorized(`missing or invalid ${name} signature`);
+			// Checked after the signature, so only a genuine but old (replayed) request is told it is old.
+			const tolerance = Math.max(1, options.toleranceSeconds ?? 300);
+			const skew = Math.abs((options.now ?? Date.now)() / 1000 - Number(timestamp));
+			if (skew > tolerance) return unauthorized(`the signature's timestamp is ${Math.round(skew)} s away from now, outside the tolerance of ${tolerance} s (a replayed request, or the gateway's clock is off)`);
+		} else if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, signed))) {
+			return unauthorized(`missing or invalid ${name} signature`);
+		}
 		checked = true;
 	}
 	if (!checked && !options.allowUnauthenticated) {
-		return unauthorized('the trigger accepts only authenticated requests: set an Auth Token on the connection, a signature secret in the trigger, or allow unauthenticated requests');
+		return unauthorized('the trigger accepts only authenticated requests: set an Auth Token or a Signature Secret on the connection, or allow unauthenticated requests');
 	}
 	const type = contentType(request);
 	let body: unknown;
