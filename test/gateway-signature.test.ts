@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import { startSandbox, type Sandbox } from '../sandbox';
 import { handleGatewayInbound } from '../nodes/shared/providers/webhook';
@@ -32,7 +32,7 @@ afterAll(async () => {
 
 async function trigger(options: IDataObject, credentials: IDataObject, typeVersion?: number) {
 	const server = await startTrigger({
-		parameters: { authentication: WEBHOOK, triggerOptions: options },
+		parameters: { authentication: WEBHOOK, triggerOptions: options } as INodeParameters,
 		credentials: { [WEBHOOK]: { ...connections(sb)[WEBHOOK], authToken: '', ...credentials } },
 		typeVersion,
 	});

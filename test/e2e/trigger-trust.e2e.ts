@@ -3,13 +3,13 @@
  * "Register Webhook on Activation" against an unreachable Graph API fails with an error n8n shows;
  * the gateway connection's header values and HMAC secret never come back from n8n's credential API.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { accounts } from '../helpers/fixtures';
+import { accounts, connections } from '../helpers/fixtures';
 import { metaDelivery } from './deliveries';
-import { activate, createConnections, executionCount, META, n8n, sleep, triggerWorkflow, type ConnectionIds } from './session';
+import { activate, createConnections, executionCount, META, n8n, sleep, triggerWorkflow, WEBHOOK, type ConnectionIds } from './session';
 
 const { client } = n8n();
 let sb: Sandbox;
@@ -79,5 +79,44 @@ describe('activation with Register Webhook on Activation', () => {
 		const webhookId = workflow.nodes[0].webhookId as string;
 		const response = await fetch(`${client.url}/webhook/${webhookId}/whatsapp`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
 		expect(response.status).toBe(404);
+	});
+});
+
+describe("the gateway connection's secrets", () => {
+	it('n8n never returns the header values or the HMAC secret; the saved ones keep working after an edit', async () => {
+		const secret = 'e2e-gateway-hmac-secret-7f3a';
+		const apiKey = 'e2e-x-api-key-value-91bd';
+		const name = 'Gateway e2e secrets';
+		const created = await host.createCredential(client, {
+			name,
+			type: WEBHOOK,
+			data: { ...connections(sb)[WEBHOOK], authToken: '', headers: JSON.stringify({ 'X-Api-Key': apiKey }), signatureSecret: secret },
+		});
+		const id = String(created.id);
+		const read = async () => (await client.get(`/credentials/${id}?includeData=true`)) as { data: Record<string, unknown> };
+		const saved = await read();
+		const text = JSON.stringify(saved);
+		expect(text).not.toContain(apiKey);
+		expect(text).not.toContain(secret);
+		expect(saved.data.headers).toBeDefined(); // a redaction placeholder
+		expect(saved.data.signatureSecret).toBeDefined();
+		// The editor sends the placeholders back when the connection is renamed; n8n keeps the stored values.
+		await client.patch(`/credentials/${id}`, { name: `${name} renamed`, type: WEBHOOK, data: saved.data });
+		expect(JSON.stringify(await read())).not.toContain(apiKey);
+
+		const { workflow, webhookId } = triggerWorkflow('e2e trust gateway secret', WEBHOOK, { id, name: `${name} renamed` }, ['message']);
+		const hook = await activate(client, workflow, webhookId);
+		const body = JSON.stringify({ event: 'message', id: `gw_${randomUUID()}`, from: '+491701234567', text: 'signed' });
+		const sign = (key: string) => `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+		const forged = await fetch(hook.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature-256': sign('not-the-secret') } });
+		expect(forged.status).toBe(401);
+		const genuine = await fetch(hook.url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature-256': sign(secret) } });
+		expect(genuine.status).toBe(200);
+		await host.waitForExecutions(client, hook.id, 1, 30000);
+		// The stored header still goes out: the credential test (HEAD to the gateway, which answers 401
+		// here for want of a Bearer token) carries it.
+		sb.reset();
+		await client.post('/credentials/test', { credentials: { id, name: `${name} renamed`, type: WEBHOOK, data: (await read()).data } });
+		expect(sb.requestsFor('gateway').at(-1)?.headers['x-api-key']).toBe(apiKey);
 	});
 });
