@@ -141,7 +141,7 @@ describe('Repeated deliveries', () => {
 		const event = (id: string, status?: string) => ({ provider: 'meta', event: status ? 'status' : 'message', messageId: id, status, raw: {} }) as InboundEvent;
 		expect(memory.admit('t', [event('m1')], 60_000).fresh).toHaveLength(1);
 		now += 59_999;
-		expect(memory.admit('t', [event('m1')], 60_000)).toEqual({ fresh: [], repeated: 1 });
+		expect(memory.admit('t', [event('m1')], 60_000)).toMatchObject({ fresh: [], repeated: 1, keys: [] });
 		// Another trigger (scope) is not affected.
 		expect(memory.admit('other', [event('m1')], 60_000).fresh).toHaveLength(1);
 		now += 1;
@@ -327,5 +327,21 @@ describe('Register Webhook on Activation', () => {
 		const response = await fetch(`${sb.metaBaseUrl}/v23.0/${accounts.meta.phoneNumberId}?fields=webhook_configuration`, { headers: { authorization: `Bearer ${accounts.meta.accessToken}` } });
 		expect(((await response.json()) as { webhook_configuration: { phone_number?: string } }).webhook_configuration.phone_number).toBe(theirs.url);
 		expect(await theirs.hook('delete')).toBe(true);
+	});
+});
+
+describe('Repeated deliveries when n8n could not take the first one', () => {
+	it('a delivery n8n answered with 500 (no execution) runs when the provider sends it again', async () => {
+		const server = await trigger(META);
+		const payload = batch({ field: 'messages', value: metaValue(accounts.meta.phoneNumberId, { messages: [metaText('wamid.RETRY1', 'again')] }) });
+		server.failNextExecution = true;
+		expect((await postMeta(server, payload)).status).toBe(500);
+		expect(server.executions).toHaveLength(0);
+		const resent = await postMeta(server, payload);
+		expect([resent.status, resent.text]).toEqual([200, 'OK']);
+		expect(server.executions).toHaveLength(1);
+		// Now it is remembered.
+		await postMeta(server, payload);
+		expect(server.executions).toHaveLength(1);
 	});
 });

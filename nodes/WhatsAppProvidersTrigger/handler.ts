@@ -156,7 +156,20 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	if (options.repeatedDeliveries !== 'run' && events.length > 0) {
 		const windowMs = Math.max(1, Number(options.repeatWindowMinutes ?? REPEAT_WINDOW_MINUTES)) * 60_000;
 		const scope = `${this.getWorkflow().id ?? ''}\u0000${this.getNode().id ?? this.getNode().name}`;
-		const { fresh, repeated } = deliveryMemory.admit(scope, events, windowMs);
+		const { fresh, repeated, keys } = deliveryMemory.admit(scope, events, windowMs);
+		// Remembered only if the provider gets its 200: when n8n cannot create the execution (it answers
+		// 500, or the connection drops first) the provider sends the webhook again, and that must run.
+		const response = res as unknown as { once?: (event: string, listener: () => void) => unknown; statusCode?: number; writableFinished?: boolean };
+		if (keys.length > 0 && typeof response.once === 'function') {
+			let settled = false;
+			const settle = (finished: boolean) => {
+				if (settled) return;
+				settled = true;
+				if (!finished || (response.statusCode ?? 200) >= 300) deliveryMemory.forget(keys);
+			};
+			response.once('finish', () => settle(true));
+			response.once('close', () => settle(response.writableFinished !== false));
+		}
 		if (repeated > 0) {
 			this.logger.debug(`WhatsApp trigger ignored ${repeated} repeated deliver${repeated === 1 ? 'y' : 'ies'} (already started a run for them)`, { node: this.getNode().name });
 		}

@@ -42,7 +42,7 @@ export class DeliveryMemory {
 	 * synchronous step: two identical deliveries arriving together cannot both pass.
 	 * Events without an ID (account updates, errors of no message) always pass.
 	 */
-	admit<T extends InboundEvent>(scope: string, events: T[], windowMs: number): { fresh: T[]; repeated: number } {
+	admit<T extends InboundEvent>(scope: string, events: T[], windowMs: number): { fresh: T[]; repeated: number; keys: string[] } {
 		const now = this.now();
 		const fresh: T[] = [];
 		let repeated = 0;
@@ -67,7 +67,12 @@ export class DeliveryMemory {
 			this.seen.set(key, now + windowMs);
 		}
 		this.trim(now);
-		return { fresh, repeated };
+		return { fresh, repeated, keys: [...inThisBatch] };
+	}
+
+	/** Forgets deliveries admitted by `admit` (its `keys`): their run never started, so a resend must run. */
+	forget(keys: readonly string[]): void {
+		for (const key of keys) this.seen.delete(key);
 	}
 
 	private trim(now: number): void {
