@@ -345,3 +345,14 @@ describe('Repeated deliveries when n8n could not take the first one', () => {
 		expect(server.executions).toHaveLength(1);
 	});
 });
+
+describe('gateway batches', () => {
+	it('an entry that is not an object costs only itself; the rest runs, answered 200', async () => {
+		const server = await trigger(WEBHOOK);
+		const body = JSON.stringify([{ event: 'message', id: 'gw_b1', from: '+1', text: 'one' }, 'garbage', null, { event: 'message', id: 'gw_b2', from: '+1', text: 'two' }]);
+		const answer = await post(server, body, { 'content-type': 'application/json', authorization: `Bearer ${accounts.gateway.authToken}` });
+		expect(answer.status).toBe(200);
+		expect(server.executions[0].map((item) => item.json.text)).toEqual(['one', 'two']);
+		expect(logged.some((line) => line.level === 'warn' && line.message.includes('skipped 2 gateway event(s)'))).toBe(true);
+	});
+});

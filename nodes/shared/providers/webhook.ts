@@ -14,6 +14,7 @@ import {
 	safeEqual,
 	unauthorized,
 	type InboundEvent,
+	type InboundNote,
 	type InboundRequest,
 	type InboundResult,
 } from '../inbound';
@@ -378,13 +379,18 @@ export function handleGatewayInbound(
 	}
 	const list = valueAt(body, options.eventsPath);
 	const sources = Array.isArray(list) ? list : [list];
-	if (sources.length === 0 || sources.some((source) => !source || typeof source !== 'object')) {
+	const usable = sources.filter((source) => source && typeof source === 'object' && !Array.isArray(source));
+	if (usable.length === 0) {
 		return reject(400, options.eventsPath ? `No events found at "${options.eventsPath}"` : 'Body is not a JSON object or array of objects');
 	}
+	// A malformed entry costs only itself: the others of the batch go through.
+	const notes: InboundNote[] =
+		usable.length < sources.length ? [{ level: 'warn', message: `skipped ${sources.length - usable.length} gateway event(s) that are not JSON objects` }] : [];
 	return {
 		kind: 'events',
-		events: sources.map((source) => normaliseGatewayEvent(source, options)),
+		events: usable.map((source) => normaliseGatewayEvent(source, options)),
 		ack: { status: 200, body: '{"received":true}', contentType: 'application/json' },
 		authenticated: checked,
+		notes,
 	};
 }
