@@ -255,6 +255,12 @@ describe('Phone numbers', () => {
 		]);
 	});
 
+	it('"Listed Numbers" with an empty list keeps the connection\'s own number', async () => {
+		const server = await trigger(META, { triggerOptions: { phoneNumbers: 'list', phoneNumberIds: ' , ' } });
+		await postMeta(server, twoNumbers());
+		expect(server.executions[0].map((item) => item.json.text)).toEqual(['mine']);
+	});
+
 	it('"Listed Numbers" takes only the listed IDs', async () => {
 		const server = await trigger(META, { triggerOptions: { phoneNumbers: 'list', phoneNumberIds: ` ${otherNumber} , 123` } });
 		await postMeta(server, twoNumbers());

@@ -28,10 +28,12 @@ function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: Wh
 function phoneNumberScope(options: IDataObject): PhoneNumberScope {
 	if (options.phoneNumbers === 'all') return 'all';
 	if (options.phoneNumbers === 'list') {
-		return String(options.phoneNumberIds ?? '')
+		const ids = String(options.phoneNumberIds ?? '')
 			.split(/[\s,;]+/)
 			.map((id) => id.trim())
 			.filter(Boolean);
+		// An empty list would take nothing at all: keep the connection's own number then.
+		return ids.length > 0 ? ids : 'connection';
 	}
 	return 'connection';
 }
