@@ -216,8 +216,8 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 10080 },
 				default: 60,
-				description: 'How long a delivery is remembered (the memory also keeps at most the latest 20,000 deliveries)',
-				displayOptions: { show: { repeatedDeliveries: ['ignore'] } },
+				description:
+					'With Repeated Deliveries on Ignore (the default): how long a delivery is remembered (the memory also keeps at most the latest 20,000 deliveries)',
 			},
 			{
 				displayName: 'Signature Header',
