@@ -50,14 +50,17 @@ export class WhatsAppWebhookApi implements ICredentialType {
 			],
 			default: 'POST',
 		},
+		// A password field: n8n never hands the values back to the editor (they are often API keys).
+		// eslint-disable-next-line @n8n/community-nodes/credential-unnecessary-password -- header values are secrets (X-Api-Key…)
 		{
 			displayName: 'Headers',
 			name: 'headers',
-			type: 'json',
+			type: 'string',
+			typeOptions: { password: true },
 			default: '{}',
 			placeholder: 'e.g. {"X-Api-Key": "…"}',
 			description:
-				'Extra headers sent with every request, as a JSON object of header names and values',
+				'Extra headers sent with every request, as a JSON object of header names and values. Sent only to the gateway\'s own origin, never across a redirect.',
 		},
 		{
 			displayName: 'Auth Token',
@@ -67,6 +70,15 @@ export class WhatsAppWebhookApi implements ICredentialType {
 			default: '',
 			description:
 				'Optional. Sent as "Authorization: Bearer &lt;token&gt;"; the WhatsApp trigger also requires it on inbound calls from the gateway.',
+		},
+		{
+			displayName: 'Signature Secret',
+			name: 'signatureSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				"Optional. The HMAC-SHA256 secret the gateway signs its requests to the WhatsApp trigger with; when set, every such request must carry a valid signature (header and scheme: the trigger's options)",
 		},
 		{
 			displayName: 'Body Template',

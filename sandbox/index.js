@@ -524,7 +524,16 @@ async function startSandbox(options = {}) {
 		const raw = await readBody(req, res);
 		if (raw === undefined) return;
 
-		if (!provider) return control(res, url, method, raw);
+		if (!provider) {
+			// A web page open in the same browser must not drive the control API (fire webhooks, read
+			// secrets): requests carrying another Origin, or marked cross-site by the browser, are refused.
+			if (url.pathname.startsWith('/__sandbox') && !sameOrigin(req.headers)) {
+				res.writeHead(403, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+				res.end(JSON.stringify({ error: 'the sandbox control API refuses requests from another origin' }));
+				return;
+			}
+			return control(res, url, method, raw);
+		}
 
 		const contentType = req.headers['content-type'];
 		const parsed = util.parseBody(raw, contentType);
@@ -1897,6 +1906,24 @@ async function startSandbox(options = {}) {
 			},
 			gateway: { authMode: accounts.gateway.authMode, headerName: accounts.gateway.headerName, authRequired: Boolean(accounts.gateway.authToken) },
 		};
+	}
+
+	/**
+	 * Whether a control request comes from the sandbox's own page or from a non-browser client: no
+	 * Origin (or `null` is refused), or an Origin on the sandbox's own port at a local host name.
+	 * @param {http.IncomingHttpHeaders} headers
+	 */
+	function sameOrigin(headers) {
+		if (String(headers['sec-fetch-site'] ?? '') === 'cross-site') return false;
+		const origin = headers.origin;
+		if (origin === undefined) return true;
+		try {
+			const parsed = new URL(String(origin));
+			const own = new URL(baseUrl);
+			return parsed.protocol === own.protocol && parsed.port === own.port && ['127.0.0.1', 'localhost', '[::1]', own.hostname].includes(parsed.hostname);
+		} catch {
+			return false;
+		}
 	}
 
 	/**

@@ -13,8 +13,9 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		icon: { light: 'file:../../icons/whatsapp.svg', dark: 'file:../../icons/whatsapp.dark.svg' },
 		group: ['trigger'],
 		// 1.1 behaves as 1; n8n only evaluates an extra expression per request for nodes of version 1.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// 1.2 behaves as 1.1, but no longer offers the node-level Signature Secret (it lives in the connection).
+		version: [1, 1.1, 1.2],
+		defaultVersion: 1.2,
 		subtitle: '={{"On " + $parameter["triggerOn"].join(", ")}}',
 		description: 'Starts the workflow on WhatsApp messages and delivery statuses from Twilio, the Meta Cloud API or a webhook gateway',
 		defaults: { name: 'WhatsApp Trigger' },

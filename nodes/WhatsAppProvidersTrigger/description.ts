@@ -24,7 +24,7 @@ export const triggerProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"Have your gateway POST inbound messages and delivery statuses to this node's Production URL as JSON, with the connection's Auth Token as a Bearer token (or an HMAC signature, see Options). Set the connection's Status URL to the same URL.",
+			"Have your gateway POST inbound messages and delivery statuses to this node's Production URL as JSON, with the connection's Auth Token as a Bearer token, or signed with the connection's Signature Secret (see Options). Set the connection's Status URL to the same URL.",
 		name: 'webhookNotice',
 		type: 'notice',
 		default: '',
@@ -39,17 +39,19 @@ export const triggerProperties: INodeProperties[] = [
 			{
 				name: 'Account and Group Updates',
 				value: 'update',
-				description: 'Meta: template status, account and group changes',
+				description:
+					"Meta: template status, account and group changes. Account-level updates are taken only for the connection's WhatsApp Business Account ID; without one they are refused, since one app can serve several businesses.",
 			},
 			{
 				name: 'Delivery Statuses',
 				value: 'status',
-				description: 'Sent, delivered and read receipts of messages you sent',
+				description:
+					'Every status of messages you sent: sent, delivered, read, and failed (Twilio: failed, undelivered). A failed one comes as event "error" with the provider\'s code and text in errors.',
 			},
 			{
 				name: 'Errors',
 				value: 'error',
-				description: 'Failed deliveries and errors the provider reports',
+				description: 'Failed deliveries (as under Delivery Statuses), and errors the provider reports that belong to no message',
 			},
 			{
 				name: 'Messages',
@@ -83,8 +85,17 @@ export const triggerProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to accept gateway requests when the connection has no Auth Token and no signature secret is set. Anyone who knows the URL could then start the workflow.',
+					'Whether to accept gateway requests when the connection has no Auth Token and no Signature Secret. Anyone who knows the URL could then start the workflow.',
 				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				displayName: 'Allowed Media Hosts',
+				name: 'allowedMediaHosts',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. media.gateway.internal, 10.0.0.5:8080, *.cdn.example.com',
+				description:
+					"Hosts (or host:port) media may be downloaded from although they resolve to a loopback, private or link-local address, separated by commas. The connection's own URL is always allowed; other hosts never get its credentials or headers.",
 			},
 			{
 				displayName: 'Download Media',
@@ -143,6 +154,15 @@ export const triggerProperties: INodeProperties[] = [
 				description: 'Larger requests are refused with 413',
 			},
 			{
+				displayName: 'Max Media Size (MB)',
+				name: 'maxMediaMb',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 1 },
+				default: 0,
+				description:
+					"The largest file downloaded; larger ones are stopped and the item says why. 0: WhatsApp's own maximum for the media type (image 5, audio and video 16, sticker 0.5, document 100).",
+			},
+			{
 				displayName: 'Media Download Time Limit (Seconds)',
 				name: 'mediaTimeLimit',
 				type: 'number',
@@ -150,6 +170,54 @@ export const triggerProperties: INodeProperties[] = [
 				default: 8,
 				description:
 					'How long media downloads may delay the answer to the provider, which gives up on webhooks not answered within about 15 s. Media not downloaded in time keeps its ID and URL on the item.',
+			},
+			{
+				displayName: 'Phone Number IDs',
+				name: 'phoneNumberIds',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. 106540352242922, 107655329012345',
+				description: 'The Phone Number IDs this trigger takes, separated by commas',
+				displayOptions: { show: { '/authentication': [META], phoneNumbers: ['list'] } },
+			},
+			{
+				displayName: 'Phone Numbers',
+				name: 'phoneNumbers',
+				type: 'options',
+				options: [
+					{ name: "The Connection's Number", value: 'connection', description: "Only events of the connection's Phone Number ID" },
+					{ name: 'All Numbers of the App', value: 'all', description: 'Events of every number the app receives' },
+					{ name: 'Listed Numbers', value: 'list', description: 'Events of the Phone Number IDs listed below' },
+				],
+				default: 'connection',
+				description:
+					'Which phone numbers of the Meta app this trigger takes events for. With more than the connection\'s own, each item says which number it came to (phoneNumberId). Events of other numbers are acknowledged and logged at debug level.',
+				displayOptions: { show: { '/authentication': [META] } },
+			},
+			{
+				displayName: 'Repeated Deliveries',
+				name: 'repeatedDeliveries',
+				type: 'options',
+				options: [
+					{
+						name: 'Ignore',
+						value: 'ignore',
+						description: 'A message or status delivered again (same provider, message ID and status) within the window starts no second run; the provider gets its usual answer',
+					},
+					{ name: 'Run Again', value: 'run', description: 'Every delivery starts a run, repeated ones too' },
+				],
+				default: 'ignore',
+				description:
+					'Providers send a webhook again when it was not answered in time. Remembered in this n8n process only: separate webhook processes (n8n webhook) do not share it.',
+			},
+			{
+				displayName: 'Repeated Delivery Window (Minutes)',
+				name: 'repeatWindowMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10080 },
+				default: 60,
+				description:
+					'With Repeated Deliveries on Ignore (the default): how long a delivery is remembered (the memory also keeps at most the latest 20,000 deliveries)',
 			},
 			{
 				displayName: 'Signature Header',
@@ -160,13 +228,48 @@ export const triggerProperties: INodeProperties[] = [
 				displayOptions: { show: { '/authentication': [WEBHOOK] } },
 			},
 			{
+				displayName: 'Signature Scheme',
+				name: 'signatureScheme',
+				type: 'options',
+				options: [
+					{ name: 'Body', value: 'body', description: 'HMAC-SHA256 of the raw body' },
+					{
+						name: 'Timestamp and Body',
+						value: 'timestamped',
+						description: 'HMAC-SHA256 of "&lt;timestamp&gt;.&lt;raw body&gt;", the Unix-seconds timestamp in its own header; requests outside the tolerance are refused (no replays)',
+					},
+				],
+				default: 'body',
+				description: "How the gateway signs with the connection's Signature Secret",
+				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+			},
+			{
+				// Kept for workflows saved before 1.2 (it is stored in the workflow): new nodes use the connection's Signature Secret.
 				displayName: 'Signature Secret',
 				name: 'signatureSecret',
 				type: 'string',
 				typeOptions: { password: true },
 				default: '',
-				description: 'When set, every gateway request must carry a valid signature',
-				displayOptions: { show: { '/authentication': [WEBHOOK] } },
+				description:
+					"Deprecated: move it to the connection's Signature Secret (a secret here is stored in the workflow). Used only when the connection has none.",
+				displayOptions: { show: { '/authentication': [WEBHOOK], '@version': [1, 1.1] } },
+			},
+			{
+				displayName: 'Timestamp Header',
+				name: 'timestampHeader',
+				type: 'string',
+				default: 'X-Signature-Timestamp',
+				description: 'The header carrying the Unix-seconds timestamp the signature covers',
+				displayOptions: { show: { '/authentication': [WEBHOOK], signatureScheme: ['timestamped'] } },
+			},
+			{
+				displayName: 'Timestamp Tolerance (Seconds)',
+				name: 'timestampTolerance',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 300,
+				description: 'How far the timestamp may be from n8n\'s clock; older (replayed) or future requests are refused with 401',
+				displayOptions: { show: { '/authentication': [WEBHOOK], signatureScheme: ['timestamped'] } },
 			},
 		],
 	},

@@ -10,8 +10,11 @@ import type {
 import { NodeOperationError } from 'n8n-workflow';
 
 import { redact } from '../shared/errors';
+import { deliveryMemory } from '../shared/dedupe';
+import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
+import type { InboundOptions, PhoneNumberScope } from '../shared/providers/types';
 import type { GatewayField, GatewayInboundOptions } from '../shared/providers/webhook';
 import { createPlainTransport, createTransport, type Transports } from '../shared/transport';
 
@@ -21,6 +24,44 @@ function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: Wh
 	if (!provider) throw new NodeOperationError(context.getNode(), `Unknown provider "${credentialType}"`);
 	return { provider, credentialType };
 }
+
+function phoneNumberScope(options: IDataObject): PhoneNumberScope {
+	if (options.phoneNumbers === 'all') return 'all';
+	if (options.phoneNumbers === 'list') {
+		const ids = String(options.phoneNumberIds ?? '')
+			.split(/[\s,;]+/)
+			.map((id) => id.trim())
+			.filter(Boolean);
+		// An empty list would take nothing at all: keep the connection's own number then.
+		return ids.length > 0 ? ids : 'connection';
+	}
+	return 'connection';
+}
+
+function inboundOptions(options: IDataObject, credentials: ICredentialDataDecryptedObject): InboundOptions {
+	const gateway = gatewayOptions(options);
+	// The connection's secret wins; a secret saved on the node (type versions 1 and 1.1) still works.
+	const connectionSecret = typeof credentials.signatureSecret === 'string' ? credentials.signatureSecret : '';
+	return { ...gateway, signatureSecret: connectionSecret || gateway.signatureSecret, phoneNumbers: phoneNumberScope(options) };
+}
+
+/** Whether an event is a delivery status of a sent message (a failed one included). */
+export function isDeliveryStatus(event: InboundEvent): boolean {
+	return event.event === 'status' || (event.event === 'error' && event.status !== undefined);
+}
+
+/**
+ * The Trigger On choices. "Delivery Statuses" delivers every status of a sent message, failed ones
+ * included (their item keeps event "error", as before, with the provider's code and text in errors);
+ * "Errors" delivers failed deliveries too, and the provider errors that belong to no message.
+ */
+export function wantedBy(triggerOn: Iterable<string>): (event: InboundEvent) => boolean {
+	const wanted = new Set(triggerOn);
+	return (event) => wanted.has(event.event) || (wanted.has('status') && isDeliveryStatus(event));
+}
+
+/** How long a delivery is remembered, in minutes, by default: Meta resends for hours, Twilio within seconds. */
+const REPEAT_WINDOW_MINUTES = 60;
 
 function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 	const paths: Partial<Record<GatewayField, string>> = {};
@@ -32,6 +73,9 @@ function gatewayOptions(options: IDataObject): GatewayInboundOptions {
 		paths,
 		signatureHeader: (options.signatureHeader as string) || undefined,
 		signatureSecret: (options.signatureSecret as string) || undefined,
+		signatureScheme: options.signatureScheme === 'timestamped' ? 'timestamped' : 'body',
+		timestampHeader: (options.timestampHeader as string) || undefined,
+		toleranceSeconds: options.timestampTolerance === undefined ? undefined : Number(options.timestampTolerance),
 		allowUnauthenticated: options.allowUnauthenticated === true,
 	};
 }
@@ -93,16 +137,47 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
-	const result = provider.handleInbound(request, credentials, gatewayOptions(options));
+	const result = provider.handleInbound(request, credentials, inboundOptions(options, credentials));
 	const secrets = provider.secrets(credentials);
 	if (result.kind === 'reject') {
 		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));
 	}
-	if (result.kind === 'respond') return answer(result.status, result.body, result.contentType);
+	if (result.kind === 'respond') {
+		// The handshake echoes what the caller sent (digits only): never let a browser sniff it as HTML.
+		res.setHeader('X-Content-Type-Options', 'nosniff');
+		return answer(result.status, result.body, result.contentType);
+	}
 
-	const wanted = new Set((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
-	const events = result.events.filter((event) => wanted.has(event.event));
-	// Nothing this workflow listens for: acknowledge, start nothing.
+	for (const note of result.notes ?? []) {
+		this.logger[note.level](`WhatsApp trigger: ${redact(note.message, secrets)}`, { node: this.getNode().name });
+	}
+	const wanted = wantedBy((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
+	let events = result.events.filter(wanted);
+	// A redelivery (same provider, message ID and status) within the window starts nothing. Checked and
+	// remembered in one synchronous step, before any await, so two copies arriving together start one run.
+	if (options.repeatedDeliveries !== 'run' && events.length > 0) {
+		const windowMs = Math.max(1, Number(options.repeatWindowMinutes ?? REPEAT_WINDOW_MINUTES)) * 60_000;
+		const scope = `${this.getWorkflow().id ?? ''}\u0000${this.getNode().id ?? this.getNode().name}`;
+		const { fresh, repeated, keys } = deliveryMemory.admit(scope, events, windowMs);
+		// Remembered only if the provider gets its 200: when n8n cannot create the execution (it answers
+		// 500, or the connection drops first) the provider sends the webhook again, and that must run.
+		const response = res as unknown as { once?: (event: string, listener: () => void) => unknown; statusCode?: number; writableFinished?: boolean };
+		if (keys.length > 0 && typeof response.once === 'function') {
+			let settled = false;
+			const settle = (finished: boolean) => {
+				if (settled) return;
+				settled = true;
+				if (!finished || (response.statusCode ?? 200) >= 300) deliveryMemory.forget(keys);
+			};
+			response.once('finish', () => settle(true));
+			response.once('close', () => settle(response.writableFinished !== false));
+		}
+		if (repeated > 0) {
+			this.logger.debug(`WhatsApp trigger ignored ${repeated} repeated deliver${repeated === 1 ? 'y' : 'ies'} (already started a run for them)`, { node: this.getNode().name });
+		}
+		events = fresh;
+	}
+	// Nothing this workflow listens for (or all of it already handled): acknowledge, start nothing.
 	if (events.length === 0) return answer(result.ack.status, result.ack.body, result.ack.contentType);
 
 	// Media URLs of a request that proved nothing about its sender are never fetched.
@@ -115,8 +190,9 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 	const items: INodeExecutionData[] = [];
 	for (const event of events) {
 		const item: INodeExecutionData = { json: toItem(event) as IDataObject };
+		if (event.phoneNumberId) item.json.phoneNumberId = event.phoneNumberId;
 		if (transports && event.event === 'message' && event.media) {
-			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft);
+			const file = await downloadMedia(this, provider, transports, credentials, event, timeLeft, options);
 			if (file) item.binary = file;
 			item.json.media = event.media as IDataObject;
 		}
@@ -138,6 +214,7 @@ async function downloadMedia(
 	credentials: ICredentialDataDecryptedObject,
 	event: InboundEvent,
 	timeLeft: () => number,
+	options: IDataObject,
 ): Promise<IBinaryKeyData | undefined> {
 	// A failed download must not lose the message: the item still goes out, with the reason.
 	const failed = (reason: string) => {
@@ -145,12 +222,26 @@ async function downloadMedia(
 		return undefined;
 	};
 	if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
+	const megabytes = Number(options.maxMediaMb ?? 0);
+	const maxBytes = megabytes > 0 ? Math.floor(megabytes * 1024 * 1024) : defaultMaxBytes(event.type, event.media?.mimeType);
+	// n8n 2.40's egress filter, with its SSRF rules enforced for these downloads whatever the instance's setting.
+	const helpers = context.helpers as { getSecureEgressFilter?: (policy: 'enforced') => EgressFilter };
+	const fetcher: MediaFetcher = async (url, origins) =>
+		await fetchMedia(url, {
+			node: context.getNode(),
+			transports,
+			...origins,
+			allowedHosts: parseAllowedHosts(options.allowedMediaHosts),
+			maxBytes,
+			egress: typeof helpers.getSecureEgressFilter === 'function' ? helpers.getSecureEgressFilter('enforced') : undefined,
+		});
 	try {
-		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event);
+		const file = await provider.downloadMedia(transports, context.getNode(), credentials, event, fetcher);
 		if (!file) return undefined;
 		const data = await context.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);
 		return { data };
 	} catch (error) {
+		if (isMediaRefusal(error)) return failed(redact((error as Error).message, provider.secrets(credentials)));
 		if (timeLeft() <= 0) return failed(MEDIA_TIME_LIMIT_EXCEEDED);
 		return failed(redact((error as Error).message, provider.secrets(credentials)));
 	}
@@ -170,9 +261,41 @@ async function registration(
 	const url = context.getNodeWebhookUrl('default') as string;
 	const credentials = await context.getCredentials(credentialType);
 	const transport = createTransport(context, credentialType);
-	if (step === 'exists') return await registrar.exists(transport, context.getNode(), credentials, url);
-	await registrar[step](transport, context.getNode(), credentials, url);
-	return true;
+	try {
+		if (step === 'exists') return await registrar.exists(transport, context.getNode(), credentials, url);
+		await registrar[step](transport, context.getNode(), credentials, url);
+		return true;
+	} catch (error) {
+		// Deactivation must not be blocked by an unreachable provider; activation must fail loudly, so
+		// the workflow is not shown as active while the number's webhook points elsewhere.
+		if (step === 'remove') {
+			context.logger.warn(`WhatsApp trigger could not remove the phone number's webhook: ${redact((error as Error).message, provider.secrets(credentials))}`);
+			return true;
+		}
+		throw registrationError(context, provider, credentials, error);
+	}
+}
+
+/** Why activation failed: what the provider answered, and what to do about it (n8n shows the message). */
+function registrationError(
+	context: IHookFunctions,
+	provider: WhatsAppProvider,
+	credentials: ICredentialDataDecryptedObject,
+	error: unknown,
+): NodeOperationError {
+	const secrets = provider.secrets(credentials);
+	const answered = redact((error as Error).message ?? String(error), secrets);
+	const detail = redact(String((error as { description?: unknown }).description ?? ''), secrets);
+	const fix =
+		'Check the connection (Access Token, Phone Number ID, Base URL) and that n8n can reach the Graph API, then activate again; or turn off "Register Webhook on Activation" and set the Callback URL in the Meta App Dashboard.';
+	const message = `Could not register this trigger's URL as the phone number's webhook: ${answered}. Nothing was registered. ${fix}`;
+	// `message` set again: n8n would otherwise swap a message naming ECONNREFUSED & co.
+	// for its generic text, losing what the provider answered; n8n's activation reports `detail`
+	// in place of the message when an error has one.
+	const failure = new NodeOperationError(context.getNode(), message, { description: detail || undefined });
+	failure.message = message;
+	(failure as unknown as { detail: string }).detail = message;
+	return failure;
 }
 
 /** Activation hooks: only providers that let us point them at the URL do anything. */

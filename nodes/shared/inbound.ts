@@ -28,6 +28,8 @@ export interface InboundEvent {
 	account?: string;
 	/** Routing only, never output: the WhatsApp Business Account of account-level Meta updates. */
 	businessAccount?: string;
+	/** Set only when the trigger takes several numbers: the number (Meta Phone Number ID) it came to. */
+	phoneNumberId?: string;
 	raw: unknown;
 }
 
@@ -80,7 +82,15 @@ export type InboundResult =
 			ack: { status: number; body: string; contentType: string };
 			/** Whether the request proved who sent it; only then are media URLs in it fetched. */
 			authenticated: boolean;
+			/** What was skipped and why (unknown fields, malformed entries, other numbers), for n8n's log. */
+			notes?: InboundNote[];
 	  };
+
+/** A line for n8n's log about part of a request that was skipped; never holds a secret. */
+export interface InboundNote {
+	level: 'debug' | 'info' | 'warn';
+	message: string;
+}
 
 export const reject = (status: number, message: string, reason?: string): InboundResult => ({ kind: 'reject', status, message, reason });
 

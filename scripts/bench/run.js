@@ -489,7 +489,9 @@ function triggerWorkflow(cred, webhookId) {
 				typeVersion: TRIGGER_TYPE_VERSION,
 				position: [0, 0],
 				webhookId,
-				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, triggerOptions: {} },
+				// The load sends one signed body over and over (as to the Webhook node): every copy must run,
+				// so Repeated Deliveries is set to Run Again here (the default would ignore the repeats).
+				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, triggerOptions: { repeatedDeliveries: 'run' } },
 				credentials: { [META]: { id: cred.id, name: cred.name } },
 			},
 		],

@@ -23,7 +23,7 @@ beforeEach(() => sb.reset());
 const secretFields: Record<string, string[]> = {
 	[TWILIO]: ['authToken'],
 	[META]: ['accessToken', 'appSecret', 'verifyToken'],
-	[WEBHOOK]: ['authToken'],
+	[WEBHOOK]: ['authToken', 'headers'],
 };
 
 describe('connections saved in n8n', () => {
@@ -52,6 +52,7 @@ describe('connections saved in n8n', () => {
 				expect(credential.data[field]).toBeDefined(); // a redaction placeholder
 				expect(text).not.toContain(String(connections(sb)[type][field]));
 			}
+			for (const secret of SECRETS) expect(text).not.toContain(secret);
 		}
 	});
 });

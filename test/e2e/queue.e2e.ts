@@ -17,6 +17,7 @@ import * as host from '../../scripts/host/n8n';
 import { REDIS, redisAvailable, startRedis } from '../../scripts/host/redis';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts } from '../helpers/fixtures';
+import { metaDelivery } from './deliveries';
 import { activate, executionCount, itemsOf, META, SEND_TYPE, SECRETS, sleep, triggerWorkflow } from './session';
 
 const HAVE_REDIS = redisAvailable();
@@ -105,6 +106,20 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 		const run = execution.data.resultData.runData['WhatsApp Trigger'][0];
 		expect(itemsOf(execution, 'WhatsApp Trigger')[0]).toEqual(expect.objectContaining({ type: 'image', text: 'in queue' }));
 		expect(run.data!.main[0]![0].binary!.data).toEqual(expect.objectContaining({ mimeType: 'image/jpeg' }));
+	});
+
+	it('the same signed delivery sent twice queues one execution (webhooks on the main instance)', async () => {
+		const { workflow, webhookId } = triggerWorkflow('e2e queue dedupe', META, provisioned.credentials[META], ['message']);
+		const hook = await activate(client, workflow, webhookId);
+		const delivery = metaDelivery(`wamid.QUEUE${randomUUID().replace(/-/g, '')}`);
+		for (let i = 0; i < 2; i++) {
+			const response = await fetch(hook.url, { method: 'POST', body: delivery.body, headers: delivery.headers });
+			expect([response.status, await response.text()]).toEqual([200, 'OK']);
+		}
+		const [execution] = await host.waitForExecutions(client, hook.id, 1, 60000);
+		await sleep(2000);
+		expect(await executionCount(client, hook.id)).toBe(1);
+		expect(ranOnWorker(String(execution.id))).toBe(true);
 	});
 
 	it('a forged webhook gets 401 from the main instance and queues nothing', async () => {

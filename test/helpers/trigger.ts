@@ -31,10 +31,15 @@ export interface TriggerServer {
 	answeredBy: Array<'node' | 'n8n'>;
 	/** Resolves when every request received so far has finished (the node may answer before it returns). */
 	settled(): Promise<void>;
+	/** When set, the next execution the node asks for fails to be created, as when n8n's database is down: n8n answers 500. */
+	failNextExecution: boolean;
 	/** Runs an activation hook (checkExists / create / delete) as n8n does on (de)activation. */
 	hook(name: 'checkExists' | 'create' | 'delete', options?: { test?: boolean }): Promise<boolean>;
 	close(): Promise<void>;
 }
+
+/** Each trigger server is its own workflow, as in n8n (what a trigger remembers is per workflow and node). */
+let workflowCount = 0;
 
 export async function startTrigger(options: {
 	parameters: INodeParameters;
@@ -56,7 +61,7 @@ export async function startTrigger(options: {
 		parameters: options.parameters,
 		credentials: nodeCredentials,
 	};
-	const workflow = new Workflow({ id: 'wf-trigger', name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
+	const workflow = new Workflow({ id: `wf-trigger-${++workflowCount}`, name: 'trigger', nodes: [node], connections: {}, active: true, nodeTypes: nodeTypesOf(['whatsAppProvidersTrigger', nodeType]) });
 	const workflowNode = workflow.getNode(node.name)!;
 	const executions: INodeExecutionData[][] = [];
 	const answeredBy: Array<'node' | 'n8n'> = [];
@@ -89,7 +94,7 @@ export async function startTrigger(options: {
 		};
 	};
 
-	const server = http.createServer((incoming, outgoing) => {
+	const httpServer = http.createServer((incoming, outgoing) => {
 		const chunks: Buffer[] = [];
 		incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
 		incoming.on('end', () => {
@@ -131,6 +136,11 @@ export async function startTrigger(options: {
 				const res = {
 					statusCode: 200,
 					contentType: 'application/json',
+					headers: {} as Record<string, string>,
+					setHeader(name: string, value: string) {
+						this.headers[name.toLowerCase()] = value;
+						return this;
+					},
 					status(code: number) {
 						this.statusCode = code;
 						return this;
@@ -141,11 +151,19 @@ export async function startTrigger(options: {
 					},
 					send(payload: string) {
 						sent = true;
-						outgoing.writeHead(this.statusCode, { 'content-type': this.contentType }).end(payload);
+						outgoing.writeHead(this.statusCode, { ...this.headers, 'content-type': this.contentType }).end(payload);
 						return this;
 					},
 					json(payload: unknown) {
 						return this.type('application/json').send(JSON.stringify(payload));
+					},
+					// Express's response is the Node response: its events are the wire's.
+					once(event: string, listener: () => void) {
+						outgoing.once(event, listener);
+						return this;
+					},
+					get writableFinished() {
+						return outgoing.writableFinished;
 					},
 				};
 				const additionalData = additionalDataFor(req, res);
@@ -154,7 +172,10 @@ export async function startTrigger(options: {
 				try {
 					const result = await nodeType.webhook.call(context);
 					answeredBy.push(sent ? 'node' : 'n8n');
-					if (!sent && result.noWebhookResponse !== true) {
+					if (!sent && result.workflowData && server.failNextExecution) {
+						server.failNextExecution = false;
+						res.status(500).type('application/json').send('{"code":0,"message":"Error in workflow"}');
+					} else if (!sent && result.noWebhookResponse !== true) {
 						// n8n's webhook helpers, responseMode 'onReceived': the execution is created first,
 						// then the answer goes out with the description's responseData, else the node's
 						// webhookResponse, with the description's responseCode (200 unless set).
@@ -177,10 +198,11 @@ export async function startTrigger(options: {
 			void handling.finally(() => pending.delete(handling));
 		});
 	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+	await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+	baseUrl = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
 
-	return {
+	const server: TriggerServer = {
+		failNextExecution: false,
 		url: `${baseUrl}/webhook/${node.webhookId}/whatsapp`,
 		executions,
 		answeredBy,
@@ -196,6 +218,7 @@ export async function startTrigger(options: {
 				: new HookContext(workflow, workflowNode, additionalData, 'trigger', 'activate', data);
 			return await nodeType.webhookMethods.default[name].call(context);
 		},
-		close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+		close: () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
 	};
+	return server;
 }

@@ -16,17 +16,19 @@ import {
 	safeEqual,
 	unauthorized,
 	type InboundEvent,
+	type InboundNote,
 	type InboundRequest,
 	type InboundResult,
 	type ParseResult,
 } from '../inbound';
+import { originOf, type MediaFetcher } from '../mediaFetch';
 import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import { toDigits } from '../phone';
 import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
 import { baseUrl, text } from '../values';
 import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import { Checks, violationsOf, type Violation } from '../validation';
-import type { CheckContext, SendContext, WhatsAppProvider } from './types';
+import type { CheckContext, InboundOptions, PhoneNumberScope, SendContext, WhatsAppProvider } from './types';
 
 const PROVIDER = 'Meta Cloud API';
 
@@ -604,11 +606,11 @@ export const metaCloud: WhatsAppProvider = {
 		};
 	},
 
-	handleInbound: (request, credentials) => handleMetaInbound(request, credentials),
+	handleInbound: (request, credentials, options) => handleMetaInbound(request, credentials, options),
 
-	async downloadMedia(transports, node, credentials, event) {
+	async downloadMedia(transports, node, credentials, event, fetchMedia) {
 		if (!event.media?.id) return undefined;
-		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id);
+		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id, fetchMedia);
 		return { ...file, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
 
@@ -668,6 +670,8 @@ export function metaHandshake(request: InboundRequest, verifyToken: string): Inb
 	if (mode !== 'subscribe' || !verifyToken || !safeEqual(token, verifyToken) || !challenge) {
 		return reject(403, 'Forbidden', 'the verify token of the handshake does not match the connection\'s Verify Token');
 	}
+	// Meta's challenge is a number; anything else is not echoed (no reflected content from this URL).
+	if (!/^[0-9]{1,64}$/.test(challenge)) return reject(400, 'Bad challenge', 'the handshake\'s hub.challenge is not plain digits');
 	return { kind: 'respond', status: 200, body: challenge, contentType: 'text/plain' };
 }
 
@@ -808,8 +812,12 @@ function metaStatus(status: Record<string, unknown>, value: MetaValue): InboundE
 	}) as InboundEvent;
 }
 
-/** Turns a webhook payload into events; a payload that is not WhatsApp's shape is rejected with 400. */
-export function normaliseMetaPayload(payload: unknown): ParseResult<InboundEvent[]> {
+/**
+ * Turns a webhook payload into events. A body that is not a WhatsApp Business Account webhook at all
+ * is rejected with 400; inside one, an unknown field or a malformed entry costs only itself: it is
+ * skipped and noted (`skipped`), and the rest of the signed batch goes through.
+ */
+export function normaliseMetaPayload(payload: unknown, skipped: InboundNote[] = []): ParseResult<InboundEvent[]> {
 	const body = payload as { object?: unknown; entry?: unknown };
 	if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, message: 'Body is not a JSON object' };
 	if (body.object !== 'whatsapp_business_account') {
@@ -817,40 +825,65 @@ export function normaliseMetaPayload(payload: unknown): ParseResult<InboundEvent
 	}
 	if (!Array.isArray(body.entry)) return { ok: false, status: 400, message: 'Missing "entry" array' };
 	const events: InboundEvent[] = [];
-	for (const entry of body.entry as Array<{ id?: string; changes?: unknown }>) {
+	(body.entry as Array<{ id?: string; changes?: unknown } | null>).forEach((entry, entryIndex) => {
 		if (!entry || typeof entry !== 'object' || !Array.isArray(entry.changes)) {
-			return { ok: false, status: 400, message: 'An entry has no "changes" array' };
+			skipped.push({ level: 'warn', message: `skipped entry ${entryIndex}: it has no "changes" list` });
+			return;
 		}
-		for (const change of entry.changes as Array<{ field?: unknown; value?: unknown }>) {
-			const field = typeof change?.field === 'string' ? change.field : '';
-			const value = (change?.value ?? {}) as MetaValue;
-			if (field === 'messages') {
-				for (const message of listOf(value.messages)) events.push(metaMessage(message, value));
-				for (const status of listOf(value.statuses)) events.push(metaStatus(status, value));
-				if (listOf(value.errors).length > 0) {
-					events.push(compact({ provider: 'meta', event: 'error', type: 'error', errors: metaErrors(value.errors), account: value.metadata?.phone_number_id, raw: value }) as InboundEvent);
-				}
-			} else if (META_UPDATE_FIELDS.has(field)) {
-				events.push(
-					compact({
-						provider: 'meta',
-						event: 'update',
-						type: field,
-						account: value.metadata?.phone_number_id,
-						businessAccount: value.metadata?.phone_number_id ? undefined : entry.id,
-						timestamp: isoFromUnixSeconds((value as { timestamp?: unknown }).timestamp),
-						raw: value,
-					}) as InboundEvent,
-				);
-			} else {
-				return { ok: false, status: 400, message: `Unknown field "${field.slice(0, 60)}"` };
+		(entry.changes as unknown[]).forEach((raw, changeIndex) => {
+			const change = (raw && typeof raw === 'object' ? raw : {}) as { field?: unknown; value?: unknown };
+			const field = typeof change.field === 'string' ? change.field : '';
+			const where = `entry ${entryIndex}, change ${changeIndex}`;
+			if (!change.value || typeof change.value !== 'object' || Array.isArray(change.value)) {
+				skipped.push({ level: 'warn', message: `skipped ${where} (field "${field.slice(0, 60)}"): its value is not an object` });
+				return;
 			}
-		}
-	}
+			const value = change.value as MetaValue;
+			try {
+				if (field === 'messages') {
+					const found: InboundEvent[] = [];
+					for (const message of listOf(value.messages)) found.push(metaMessage(message, value));
+					for (const status of listOf(value.statuses)) found.push(metaStatus(status, value));
+					if (listOf(value.errors).length > 0) {
+						found.push(compact({ provider: 'meta', event: 'error', type: 'error', errors: metaErrors(value.errors), account: value.metadata?.phone_number_id, raw: value }) as InboundEvent);
+					}
+					events.push(...found);
+				} else if (META_UPDATE_FIELDS.has(field)) {
+					events.push(
+						compact({
+							provider: 'meta',
+							event: 'update',
+							type: field,
+							account: value.metadata?.phone_number_id,
+							businessAccount: value.metadata?.phone_number_id ? undefined : entry.id,
+							timestamp: isoFromUnixSeconds((value as { timestamp?: unknown }).timestamp),
+							raw: value,
+						}) as InboundEvent,
+					);
+				} else {
+					skipped.push({ level: 'info', message: `skipped ${where}: unknown field "${field.slice(0, 60)}" (not handled by this version of the node)` });
+				}
+			} catch (error) {
+				skipped.push({ level: 'warn', message: `skipped ${where} (field "${field.slice(0, 60)}"): ${(error as Error).message}` });
+			}
+		});
+	});
 	return { ok: true, value: events };
 }
 
-export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject): InboundResult {
+/** Whether the event belongs to the numbers (and WhatsApp Business Account) this trigger takes. */
+function takes(event: InboundEvent, credentials: MetaCredentials, scope: PhoneNumberScope): boolean {
+	if (!event.account) {
+		// Account-level updates: only of the connection's own WhatsApp Business Account. Without a WABA
+		// ID there is no telling which business an update belongs to, so none is taken.
+		return Boolean(event.businessAccount && credentials.wabaId && event.businessAccount === credentials.wabaId);
+	}
+	if (scope === 'all') return true;
+	if (Array.isArray(scope)) return scope.includes(event.account);
+	return event.account === credentials.phoneNumberId;
+}
+
+export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject, options: InboundOptions = {}): InboundResult {
 	const credentials = metaCredentials(raw);
 	if (request.method === 'GET') return metaHandshake(request, credentials.verifyToken);
 	if (!credentials.appSecret) {
@@ -863,32 +896,57 @@ export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataD
 	if (contentType(request) !== 'application/json') return reject(415, 'Expected application/json');
 	const parsed = parseJsonBody(bytes);
 	if (!parsed.ok) return reject(parsed.status, parsed.message);
-	const events = normaliseMetaPayload(parsed.value);
+	const notes: InboundNote[] = [];
+	const events = normaliseMetaPayload(parsed.value, notes);
 	if (!events.ok) return reject(events.status, events.message);
-	// Several numbers (and workflows) can share one Meta app: keep only this connection's number, and
-	// account-level updates only of this connection's WhatsApp Business Account.
-	const mine = events.value.filter((event) =>
-		event.account
-			? event.account === credentials.phoneNumberId
-			: !event.businessAccount || !credentials.wabaId || event.businessAccount === credentials.wabaId,
-	);
-	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' }, authenticated: true };
+	// Several numbers (and workflows) can share one Meta app: keep only the numbers this trigger takes,
+	// and account-level updates only of this connection's WhatsApp Business Account.
+	const scope = options.phoneNumbers ?? 'connection';
+	const mine: InboundEvent[] = [];
+	const otherNumbers = new Map<string, number>();
+	let otherAccounts = 0;
+	for (const event of events.value) {
+		if (takes(event, credentials, scope)) {
+			mine.push(scope === 'connection' || !event.account ? event : { ...event, phoneNumberId: event.account });
+		} else if (event.account) otherNumbers.set(event.account, (otherNumbers.get(event.account) ?? 0) + 1);
+		else otherAccounts += 1;
+	}
+	if (otherNumbers.size > 0) {
+		const count = [...otherNumbers.values()].reduce((sum, n) => sum + n, 0);
+		notes.push({
+			level: 'debug',
+			message: `skipped ${count} event(s) for other phone numbers of the app (${[...otherNumbers].map(([id, n]) => `${id}: ${n}`).join(', ')}); set the Phone Numbers option to take them`,
+		});
+	}
+	if (otherAccounts > 0) {
+		notes.push({
+			level: 'debug',
+			message: credentials.wabaId
+				? `skipped ${otherAccounts} account-level update(s) of another WhatsApp Business Account than the connection's`
+				: `skipped ${otherAccounts} account-level update(s): the connection has no WhatsApp Business Account ID, so they cannot be told apart from other businesses' updates`,
+		});
+	}
+	return { kind: 'events', events: mine, ack: { status: 200, body: 'OK', contentType: 'text/plain' }, authenticated: true, notes };
 }
 
-/** Looks a media ID up and downloads the file with the connection's token. */
+/**
+ * Looks a media ID up on the Graph API, then downloads the file from the URL Meta answered with the
+ * connection's token (Meta requires it there), under the trigger's safe-download rules.
+ */
 export async function downloadMetaMedia(
 	transport: Transport,
 	node: INode,
 	raw: ICredentialDataDecryptedObject,
 	mediaId: string,
+	fetchMedia: MediaFetcher,
 ): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
 	const credentials = metaCredentials(raw);
 	const secrets = metaCloud.secrets(raw);
 	const lookup = await graphCall(transport, node, 0, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
 	const info = lookup.body as { url?: string; mime_type?: string };
 	if (!info.url) throw inputError(node, undefined, `Meta returned no download URL for media ${mediaId}`);
-	const file = await graphCall(transport, node, 0, { method: 'GET', url: info.url, encoding: 'arraybuffer' }, secrets);
-	return { data: Buffer.from(file.body as ArrayBuffer), mimeType: info.mime_type };
+	const file = await fetchMedia(info.url, { ownOrigin: originOf(credentials.baseUrl), credentialedOrigin: originOf(info.url) });
+	return { data: file.data, mimeType: info.mime_type ?? file.mimeType };
 }
 
 /** The phone number's own webhook (override_callback_uri): what lets each number have its own workflow. */

@@ -18,9 +18,10 @@ import {
 	type InboundRequest,
 	type InboundResult,
 } from '../inbound';
+import { originOf, type MediaFetcher } from '../mediaFetch';
 import type { OutboundMessage, SendResult } from '../message';
 import { normalisePhone, toTwilioAddress } from '../phone';
-import { retryAfterMs, successful, type HttpResponse, type Transport } from '../transport';
+import { retryAfterMs, successful, type HttpResponse } from '../transport';
 import { baseUrl, text } from '../values';
 import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import { Checks, violationsOf, type Violation } from '../validation';
@@ -296,9 +297,9 @@ export const twilio: WhatsAppProvider = {
 
 	handleInbound: (request, credentials) => handleTwilioInbound(request, credentials),
 
-	async downloadMedia(transports, node, credentials, event) {
+	async downloadMedia(_transports, _node, credentials, event, fetchMedia) {
 		if (!event.media?.url) return undefined;
-		return await downloadTwilioMedia(transports.authenticated, node, credentials, event.media.url);
+		return await downloadTwilioMedia(credentials, event.media.url, fetchMedia);
 	},
 };
 
@@ -375,7 +376,10 @@ export function normaliseTwilioParams(params: Record<string, string | string[]>)
 			type: 'status',
 			status: statusValue,
 			timestamp: new Date().toISOString(),
-			errors: errorCode ? [compact({ code: Number(errorCode) || errorCode, message: str(params.ErrorMessage) })] : undefined,
+			// Status callbacks carry the ErrorCode, rarely a text: the code's meaning stands in for it.
+			errors: errorCode
+				? [compact({ code: Number(errorCode) || errorCode, message: str(params.ErrorMessage) ?? HINTS[Number(errorCode)] ?? `Twilio error ${errorCode} (see https://www.twilio.com/docs/api/errors/${encodeURIComponent(errorCode)})` })]
+				: undefined,
 		}) as InboundEvent;
 	}
 	const numMedia = Number(str(params.NumMedia) ?? 0) || 0;
@@ -460,16 +464,15 @@ export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDat
 	};
 }
 
-/** Downloads MediaUrlN with the account's credentials (Twilio answers with a redirect to the file). */
+/**
+ * Downloads MediaUrlN: with the account's credentials on Twilio's own origin (the connection's Base
+ * URL); Twilio answers with a redirect to its CDN, which is fetched without them.
+ */
 export async function downloadTwilioMedia(
-	transport: Transport,
-	node: INode,
 	raw: ICredentialDataDecryptedObject,
 	url: string,
+	fetchMedia: MediaFetcher,
 ): Promise<{ data: Buffer; mimeType?: string }> {
-	const secrets = twilio.secrets(raw);
-	const result = await transport({ method: 'GET', url, encoding: 'arraybuffer' });
-	const response = successful(result, node, 0, PROVIDER, secrets, (answer) => twilioError(node, 0, answer, secrets));
-	const type = response.headers['content-type'];
-	return { data: Buffer.from(response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : undefined };
+	const file = await fetchMedia(url, { ownOrigin: originOf(twilioCredentials(raw).baseUrl) });
+	return { data: file.data, mimeType: file.mimeType };
 }

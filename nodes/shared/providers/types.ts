@@ -1,13 +1,17 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
+import type { MediaFetcher } from '../mediaFetch';
 import type { BinaryFile, OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
 import type { GatewayInboundOptions } from './webhook';
 
-/** What the trigger passes to every provider; only the webhook gateway reads the gateway options. */
-export type InboundOptions = GatewayInboundOptions;
+/** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
+export type PhoneNumberScope = 'connection' | 'all' | string[];
+
+/** What the trigger passes to every provider; each provider reads only its own options. */
+export type InboundOptions = GatewayInboundOptions & { phoneNumbers?: PhoneNumberScope };
 
 export type ProviderId = 'twilio' | 'meta' | 'webhook';
 
@@ -61,12 +65,16 @@ export interface WhatsAppProvider {
 	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
 	/** Verifies an inbound request and turns it into events, or says which 4xx to answer. */
 	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, options: InboundOptions): InboundResult;
-	/** Downloads the media of an inbound message with the connection's credentials, if it has any. */
+	/**
+	 * Downloads the media of an inbound message: provider API calls through `transports`, the file
+	 * itself through `fetchMedia` (safe downloads: address checks, credentials to the own origin only, size limit).
+	 */
 	downloadMedia(
 		transports: Transports,
 		node: INode,
 		credentials: ICredentialDataDecryptedObject,
 		event: InboundEvent,
+		fetchMedia: MediaFetcher,
 	): Promise<{ data: Buffer; mimeType?: string; fileName?: string } | undefined>;
 	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
 	webhookRegistration?: {

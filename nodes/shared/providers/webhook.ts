@@ -14,11 +14,13 @@ import {
 	safeEqual,
 	unauthorized,
 	type InboundEvent,
+	type InboundNote,
 	type InboundRequest,
 	type InboundResult,
 } from '../inbound';
+import { originOf } from '../mediaFetch';
 import type { OutboundMessage, SendResult } from '../message';
-import { networkError, retryAfterMs, successful } from '../transport';
+import { networkError, retryAfterMs } from '../transport';
 import { firstValueAt, headerRecord, text, valueAt } from '../values';
 import { answerOutcome, unknownOutcomeHint } from '../outcome';
 import type { Violation } from '../validation';
@@ -141,14 +143,6 @@ export function checkWebhookMessage(context: CheckContext, message: OutboundMess
 	return [];
 }
 
-function origin(url: string): string | undefined {
-	try {
-		return new URL(url).origin;
-	} catch {
-		return undefined;
-	}
-}
-
 export const webhook: WhatsAppProvider = {
 	id: 'webhook',
 	credentialType: 'whatsAppWebhookApi',
@@ -157,7 +151,7 @@ export const webhook: WhatsAppProvider = {
 
 	secrets: (raw) => {
 		// Header values are often API keys: treat them all as secrets.
-		return [webhookCredentials(raw).authToken, ...Object.values(headerRecord(raw.headers) ?? {})];
+		return [webhookCredentials(raw).authToken, text(raw.signatureSecret), ...Object.values(headerRecord(raw.headers) ?? {})];
 	},
 
 	checkCredentials(node, raw, connectionName = 'webhook') {
@@ -237,19 +231,12 @@ export const webhook: WhatsAppProvider = {
 
 	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, options),
 
-	async downloadMedia(transports, node, credentials, event) {
+	async downloadMedia(_transports, _node, credentials, event, fetchMedia) {
 		if (!event.media?.url) return undefined;
 		// The connection's token and headers go only to the gateway's own origin; a media URL of any
-		// other host (a CDN, a pre-signed link) is fetched without them.
-		const sameOrigin = origin(event.media.url) !== undefined && origin(event.media.url) === origin(webhookCredentials(credentials).url);
-		const transport = sameOrigin ? transports.authenticated : transports.plain;
-		const result = await transport({ method: 'GET', url: event.media.url, encoding: 'arraybuffer' });
-		const url = event.media.url;
-		const response = successful(result, node, 0, PROVIDER, webhook.secrets(credentials), (answer) =>
-			inputError(node, undefined, `Could not download the media at ${url} (HTTP ${answer.statusCode})`),
-		);
-		const type = response.headers['content-type'];
-		return { data: Buffer.from(response.body as ArrayBuffer), mimeType: typeof type === 'string' ? type : event.media.mimeType, fileName: event.media.filename };
+		// other host (a CDN, a pre-signed link) is fetched without them, after its address is checked.
+		const file = await fetchMedia(event.media.url, { ownOrigin: originOf(webhookCredentials(credentials).url) });
+		return { data: file.data, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
 };
 
@@ -286,8 +273,23 @@ export interface GatewayInboundOptions {
 	/** Field paths into each event; defaults to the field's own name. */
 	paths?: Partial<Record<GatewayField, string>>;
 	signatureHeader?: string;
+	/** The connection's Signature Secret, else (type versions 1 and 1.1) the trigger's own. */
 	signatureSecret?: string;
+	/** 'body': HMAC of the raw body; 'timestamped': HMAC of `<timestamp>.<raw body>`, within a tolerance. */
+	signatureScheme?: 'body' | 'timestamped';
+	timestampHeader?: string;
+	toleranceSeconds?: number;
+	/** Now in ms (tests set it). */
+	now?: () => number;
 	allowUnauthenticated?: boolean;
+}
+
+/** The default header of the timestamped scheme's timestamp (Unix seconds). */
+export const DEFAULT_TIMESTAMP_HEADER = 'X-Signature-Timestamp';
+
+/** What the timestamped scheme signs: the timestamp as sent, a dot, the exact body bytes. */
+export function timestampedPayload(timestamp: string, body: Buffer): Buffer {
+	return Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body]);
 }
 
 const textOf = (value: unknown) =>
@@ -376,11 +378,24 @@ export function handleGatewayInbound(
 	if (options.signatureSecret) {
 		const name = options.signatureHeader || 'x-signature-256';
 		const presented = (header(request, name) ?? '').trim().toLowerCase().replace(/^sha256=/, '');
-		if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, bytes))) return unauthorized(`missing or invalid ${name} signature`);
+		let signed: Buffer = bytes;
+		if (options.signatureScheme === 'timestamped') {
+			const timestampName = options.timestampHeader || DEFAULT_TIMESTAMP_HEADER;
+			const timestamp = (header(request, timestampName) ?? '').trim();
+			if (!/^\d{1,12}$/.test(timestamp)) return unauthorized(`missing or malformed ${timestampName} (Unix seconds) for the timestamped signature`);
+			signed = timestampedPayload(timestamp, bytes);
+			if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, signed))) return unauthorized(`missing or invalid ${name} signature`);
+			// Checked after the signature, so only a genuine but old (replayed) request is told it is old.
+			const tolerance = Math.max(1, options.toleranceSeconds ?? 300);
+			const skew = Math.abs((options.now ?? Date.now)() / 1000 - Number(timestamp));
+			if (skew > tolerance) return unauthorized(`the signature's timestamp is ${Math.round(skew)} s away from now, outside the tolerance of ${tolerance} s (a replayed request, or the gateway's clock is off)`);
+		} else if (!safeEqual(presented, hmacHex('sha256', options.signatureSecret, signed))) {
+			return unauthorized(`missing or invalid ${name} signature`);
+		}
 		checked = true;
 	}
 	if (!checked && !options.allowUnauthenticated) {
-		return unauthorized('the trigger accepts only authenticated requests: set an Auth Token on the connection, a signature secret in the trigger, or allow unauthenticated requests');
+		return unauthorized('the trigger accepts only authenticated requests: set an Auth Token or a Signature Secret on the connection, or allow unauthenticated requests');
 	}
 	const type = contentType(request);
 	let body: unknown;
@@ -397,13 +412,18 @@ export function handleGatewayInbound(
 	}
 	const list = valueAt(body, options.eventsPath);
 	const sources = Array.isArray(list) ? list : [list];
-	if (sources.length === 0 || sources.some((source) => !source || typeof source !== 'object')) {
+	const usable = sources.filter((source) => source && typeof source === 'object' && !Array.isArray(source));
+	if (usable.length === 0) {
 		return reject(400, options.eventsPath ? `No events found at "${options.eventsPath}"` : 'Body is not a JSON object or array of objects');
 	}
+	// A malformed entry costs only itself: the others of the batch go through.
+	const notes: InboundNote[] =
+		usable.length < sources.length ? [{ level: 'warn', message: `skipped ${sources.length - usable.length} gateway event(s) that are not JSON objects` }] : [];
 	return {
 		kind: 'events',
-		events: sources.map((source) => normaliseGatewayEvent(source, options)),
+		events: usable.map((source) => normaliseGatewayEvent(source, options)),
 		ack: { status: 200, body: '{"received":true}', contentType: 'application/json' },
 		authenticated: checked,
+		notes,
 	};
 }
