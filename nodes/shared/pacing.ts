@@ -89,45 +89,63 @@ export interface PacerSettings {
 export const PACER = {
 	/** The pace stays this fraction below the configured rate, so jitter alone causes no 429. */
 	margin: 0.015,
-	/** On a connection throttle the pace is multiplied by this (once per send made after the last cut). */
-	decrease: 0.8,
-	/** While sends succeed, the pace rises by this fraction of the ceiling per second. */
-	increasePerSecond: 0.02,
+	/**
+	 * On a connection throttle (once per send made after the last cut) the pace is multiplied by
+	 * 1 − decreaseStep × the throttles of the last second, at least by `decrease`: one 429 is a window
+	 * slightly exceeded, many are an overload.
+	 */
+	decreaseStep: 0.05,
+	decrease: 0.5,
+	/**
+	 * A throttle while the pace is below this fraction of the ceiling means the limit is shared with
+	 * other senders (other n8n processes, other apps): the pace is cut by `decreaseShared` at least,
+	 * and rises only by probing.
+	 */
+	sharedBelow: 0.9,
+	decreaseShared: 0.7,
+	/** While sends succeed, the pace rises by this fraction of the ceiling per second... */
+	increasePerSecond: 0.01,
+	/** ...and by this much while it is below `recoverTo` of the pace it had when it was last cut. */
+	recoverPerSecond: 0.15,
+	recoverTo: 0.95,
+	/** Probing speeds up with the square of the time since the last cut, in units of this (ms). */
+	quietMs: 2000,
 	/** The pace never goes below this fraction of the ceiling. */
 	floor: 0.05,
-	/** Own sends counted in any window of this length never exceed the pace (no catch-up burst). */
-	windowMs: 1000,
 };
 
 /**
  * The pace of one connection, shared by every execution of this process that sends through it,
  * adjusted to what the provider allows (AIMD: additive increase, multiplicative decrease).
  *
- * - Sends are spaced evenly at the current pace, which starts at the ceiling (the configured rate
- *   less a small margin) divided by the processes sharing it, and never exceeds the ceiling.
- * - No more sends than the pace allows fall in any one-second window of grant times, so a late
- *   timer (a busy event loop) cannot bunch sends into a burst.
+ * - Waiting sends go one at a time, in order, at least one interval apart at the current pace, which
+ *   starts at the ceiling (the configured rate less a small margin) divided by the processes sharing
+ *   it, and never exceeds the ceiling. A late timer (a busy event loop) never lets a burst through.
  * - A connection throttle cuts the pace once per round (a 429 to a send granted before the last
  *   cut does not cut again) and pauses the connection for one interval per throttle of the last
  *   second, never longer than Retry-After: a window exceeded by one message costs a few
  *   milliseconds, a storm of 429s holds everyone back up to the provider's Retry-After.
- * - Each success raises the pace so that a second of successes adds `increasePerSecond` of the ceiling.
+ * - Each success raises the pace so that a second of successes adds `increasePerSecond` of the
+ *   ceiling, or `recoverPerSecond` while the pace is well below where it was last cut: back quickly
+ *   to just under the pace the provider refused, then probing slowly.
  */
 export class AdaptivePacer implements Limiter {
 	private ceiling = 0;
 
 	private rate = 0;
 
-	private nextSlot = 0;
+	private lastGrant = Number.NEGATIVE_INFINITY;
 
 	private pausedUntil = 0;
 
+	private readonly waiting: Array<(grantedAt: number) => void> = [];
+
+	private dispatching = false;
+
 	private lastCutAt = Number.NEGATIVE_INFINITY;
 
-	/** Grant times within the last window (oldest first, from `head`). */
-	private granted: number[] = [];
-
-	private head = 0;
+	/** The pace when it was last cut: where the provider said "too many" (the ceiling at first). */
+	private cutFrom = 0;
 
 	private throttles: number[] = [];
 
@@ -144,6 +162,7 @@ export class AdaptivePacer implements Limiter {
 		const ceiling = rate * (1 - PACER.margin);
 		if (ceiling === this.ceiling) return;
 		this.ceiling = ceiling;
+		this.cutFrom = ceiling;
 		const processes = Math.max(1, Math.floor(settings.processes ?? 1) || 1);
 		this.rate = ceiling / processes;
 	}
@@ -159,37 +178,42 @@ export class AdaptivePacer implements Limiter {
 
 	async acquire(): Promise<number> {
 		if (!(this.rate > 0)) return this.clock.now();
-		for (;;) {
-			const now = this.clock.now();
-			const slot = Math.max(now, this.nextSlot, this.pausedUntil);
-			this.nextSlot = slot + 1000 / this.rate;
-			if (slot > now) await this.clock.sleep(slot - now);
-			let at = this.clock.now();
-			if (this.pausedUntil > at) continue;
-			// Never more than the pace in one window of grant times, however late the timers fired.
-			const cap = Math.max(1, Math.ceil((this.rate * PACER.windowMs) / 1000));
-			while (this.inWindow(at) >= cap) {
-				await this.clock.sleep(this.granted[this.head] + PACER.windowMs - at);
-				at = this.clock.now();
-			}
-			if (this.pausedUntil > at) continue;
-			this.granted.push(at);
-			return at;
-		}
+		return await new Promise<number>((resolve) => {
+			this.waiting.push(resolve);
+			if (!this.dispatching) void this.dispatch();
+		});
 	}
 
-	private inWindow(at: number): number {
-		while (this.head < this.granted.length && this.granted[this.head] <= at - PACER.windowMs) this.head++;
-		if (this.head > 1024) {
-			this.granted = this.granted.slice(this.head);
-			this.head = 0;
+	/**
+	 * Lets the waiting callers go one at a time, in order: each at least one interval (at the pace of
+	 * that moment) after the one before, and not while paused. A pace cut or a pause takes effect for
+	 * the very next caller; a timer that fires late lets one caller go at once, not the ones it missed.
+	 */
+	private async dispatch(): Promise<void> {
+		this.dispatching = true;
+		try {
+			while (this.waiting.length > 0) {
+				const now = this.clock.now();
+				const at = Math.max(now, this.lastGrant + 1000 / this.rate, this.pausedUntil);
+				if (at > now) {
+					await this.clock.sleep(at - now);
+					continue;
+				}
+				this.lastGrant = now;
+				this.waiting.shift()!(now);
+			}
+		} finally {
+			this.dispatching = false;
 		}
-		return this.granted.length - this.head;
 	}
 
 	onSuccess(): void {
 		if (!(this.rate > 0) || this.rate >= this.ceiling) return;
-		this.rate = Math.min(this.ceiling, this.rate + (PACER.increasePerSecond * this.ceiling) / this.rate);
+		// Slow probing just after a throttle, faster the longer none came (the others may have stopped).
+		const quiet = (this.clock.now() - this.lastCutAt) / PACER.quietMs;
+		const probing = PACER.increasePerSecond * Math.max(1, quiet * quiet);
+		const perSecond = Math.max(probing, this.rate < this.cutFrom * PACER.recoverTo ? PACER.recoverPerSecond : 0);
+		this.rate = Math.min(this.ceiling, this.rate + (perSecond * this.ceiling) / this.rate);
 	}
 
 	onThrottle(grantedAt: number, retryAfterMs: number | undefined, delayMs: number): void {
@@ -199,12 +223,16 @@ export class AdaptivePacer implements Limiter {
 			this.pausedUntil = Math.max(this.pausedUntil, now + delayMs);
 			return;
 		}
-		if (grantedAt >= this.lastCutAt) {
-			this.rate = Math.max(this.ceiling * PACER.floor, this.rate * PACER.decrease);
-			this.lastCutAt = now;
-		}
 		this.throttles = this.throttles.filter((t) => t > now - 1000);
 		this.throttles.push(now);
+		if (grantedAt >= this.lastCutAt) {
+			const shared = this.rate < this.ceiling * PACER.sharedBelow;
+			const step = Math.max(PACER.decrease, 1 - PACER.decreaseStep * this.throttles.length);
+			const factor = shared ? Math.min(PACER.decreaseShared, step) : step;
+			this.cutFrom = shared ? 0 : this.rate;
+			this.rate = Math.max(this.ceiling * PACER.floor, this.rate * factor);
+			this.lastCutAt = now;
+		}
 		const pause = Math.min(retryAfterMs ?? delayMs, (this.throttles.length * 1000) / this.rate);
 		this.pausedUntil = Math.max(this.pausedUntil, now + pause);
 	}
