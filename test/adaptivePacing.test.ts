@@ -186,6 +186,29 @@ describe('AdaptivePacer: one process', () => {
 	});
 });
 
+describe('AdaptivePacer: timing', () => {
+	it('lets no burst through when a timer fires late (a busy event loop)', async () => {
+		const fake = new FakeClock();
+		let sleeps = 0;
+		// The 10th wait of the dispatcher ends 300 ms late, as when the event loop was blocked.
+		const clock = { now: () => fake.now(), sleep: async (ms: number) => fake.sleep(++sleeps === 10 ? ms + 300 : ms) };
+		const pacer = new AdaptivePacer({ ratePerSecond: 50 }, clock);
+		const times: number[] = [];
+		await fake.run(Promise.all(Array.from({ length: 40 }, async () => times.push(await pacer.acquire()))));
+		const interval = 1000 / pacer.maxPace;
+		for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(interval - 1e-9);
+		expect(times[times.length - 1] - times[0]).toBeGreaterThan(39 * interval + 299);
+	});
+
+	it('without a limit, lets everything go at once but for a pause the provider asked for', async () => {
+		const clock = new FakeClock();
+		const pacer = new AdaptivePacer({ ratePerSecond: 0 }, clock);
+		expect(await clock.run(Promise.all([pacer.acquire(), pacer.acquire()]))).toEqual([0, 0]);
+		pacer.onThrottle(0, 2000, 2000);
+		expect(await clock.run(pacer.acquire())).toBe(2000);
+	});
+});
+
 describe('AdaptivePacer: two processes on one number', () => {
 	it.each<[Shape]>([['slidingWindow'], ['tokenBucket']])('share a %s limit fairly with few 429s', async (shape) => {
 		const clock = new FakeClock();

@@ -177,7 +177,11 @@ export class AdaptivePacer implements Limiter {
 	}
 
 	async acquire(): Promise<number> {
-		if (!(this.rate > 0)) return this.clock.now();
+		if (!(this.rate > 0)) {
+			// No limit to keep: only a pause the provider asked for holds the caller back.
+			while (this.pausedUntil > this.clock.now()) await this.clock.sleep(this.pausedUntil - this.clock.now());
+			return this.clock.now();
+		}
 		return await new Promise<number>((resolve) => {
 			this.waiting.push(resolve);
 			if (!this.dispatching) void this.dispatch();
