@@ -108,6 +108,8 @@ export const PACER = {
 	/** ...and by this much while it is below `recoverTo` of the pace it had when it was last cut. */
 	recoverPerSecond: 0.15,
 	recoverTo: 0.95,
+	/** A late timer is made up for, up to this many intervals (a burst of at most this many more). */
+	catchUp: 1,
 	/** Probing speeds up with the square of the time since the last cut, in units of this (ms). */
 	quietMs: 2000,
 	/** The pace never goes below this fraction of the ceiling. */
@@ -120,7 +122,8 @@ export const PACER = {
  *
  * - Waiting sends go one at a time, in order, at least one interval apart at the current pace, which
  *   starts at the ceiling (the configured rate less a small margin) divided by the processes sharing
- *   it, and never exceeds the ceiling. A late timer (a busy event loop) never lets a burst through.
+ *   it, and never exceeds the ceiling. A timer that fires a little late is made up for by the next
+ *   one; a long stall (a busy event loop) lets at most `catchUp` extra sends through, not a burst.
  * - A connection throttle cuts the pace once per round (a 429 to a send granted before the last
  *   cut does not cut again) and pauses the connection for one interval per throttle of the last
  *   second, never longer than Retry-After: a window exceeded by one message costs a few
@@ -134,7 +137,8 @@ export class AdaptivePacer implements Limiter {
 
 	private rate = 0;
 
-	private lastGrant = Number.NEGATIVE_INFINITY;
+	/** When the next caller may go, by the schedule of the pace. */
+	private due = Number.NEGATIVE_INFINITY;
 
 	private pausedUntil = 0;
 
@@ -184,26 +188,32 @@ export class AdaptivePacer implements Limiter {
 		}
 		return await new Promise<number>((resolve) => {
 			this.waiting.push(resolve);
-			if (!this.dispatching) void this.dispatch();
+			if (this.dispatching) return;
+			// Nobody was waiting: time without demand is no credit for a burst.
+			this.due = Math.max(this.due, this.clock.now());
+			void this.dispatch();
 		});
 	}
 
 	/**
-	 * Lets the waiting callers go one at a time, in order: each at least one interval (at the pace of
-	 * that moment) after the one before, and not while paused. A pace cut or a pause takes effect for
-	 * the very next caller; a timer that fires late lets one caller go at once, not the ones it missed.
+	 * Lets the waiting callers go one at a time, in order, one interval (at the pace of that moment)
+	 * apart by the schedule, and not while paused. A pace cut or a pause takes effect for the very
+	 * next caller; after a stall, the schedule restarts instead of sending the missed slots at once.
 	 */
 	private async dispatch(): Promise<void> {
 		this.dispatching = true;
 		try {
 			while (this.waiting.length > 0) {
 				const now = this.clock.now();
-				const at = Math.max(now, this.lastGrant + 1000 / this.rate, this.pausedUntil);
+				const interval = 1000 / this.rate;
+				const at = Math.max(now, this.due, this.pausedUntil);
 				if (at > now) {
 					await this.clock.sleep(at - now);
 					continue;
 				}
-				this.lastGrant = now;
+				// On schedule even when the timer fired a little late (the next one comes that much
+				// sooner), but never more than `catchUp` intervals behind: no burst after a stall.
+				this.due = Math.max(this.due, now - PACER.catchUp * interval) + interval;
 				this.waiting.shift()!(now);
 			}
 		} finally {
