@@ -102,14 +102,14 @@ export const PACER = {
 	 * and rises only by probing.
 	 */
 	sharedBelow: 0.9,
-	decreaseShared: 0.7,
+	decreaseShared: 0.8,
 	/** While sends succeed, the pace rises by this fraction of the ceiling per second... */
 	increasePerSecond: 0.01,
 	/** ...and by this much while it is below `recoverTo` of the pace it had when it was last cut. */
 	recoverPerSecond: 0.15,
 	recoverTo: 0.95,
-	/** A late timer is made up for, up to this many intervals (a burst of at most this many more). */
-	catchUp: 1,
+	/** A timer that fired late is made up for, up to this many ms behind the schedule (then it restarts). */
+	catchUpMs: 25,
 	/** Probing speeds up with the square of the time since the last cut, in units of this (ms). */
 	quietMs: 2000,
 	/** The pace never goes below this fraction of the ceiling. */
@@ -123,7 +123,7 @@ export const PACER = {
  * - Waiting sends go one at a time, in order, at least one interval apart at the current pace, which
  *   starts at the ceiling (the configured rate less a small margin) divided by the processes sharing
  *   it, and never exceeds the ceiling. A timer that fires a little late is made up for by the next
- *   one; a long stall (a busy event loop) lets at most `catchUp` extra sends through, not a burst.
+ *   ones; after a long stall (a busy event loop) the schedule restarts instead of sending a burst.
  * - A connection throttle cuts the pace once per round (a 429 to a send granted before the last
  *   cut does not cut again) and pauses the connection for one interval per throttle of the last
  *   second, never longer than Retry-After: a window exceeded by one message costs a few
@@ -212,8 +212,8 @@ export class AdaptivePacer implements Limiter {
 					continue;
 				}
 				// On schedule even when the timer fired a little late (the next one comes that much
-				// sooner), but never more than `catchUp` intervals behind: no burst after a stall.
-				this.due = Math.max(this.due, now - PACER.catchUp * interval) + interval;
+				// sooner), but never more than `catchUpMs` behind: no burst after a stall.
+				this.due = Math.max(this.due, now - PACER.catchUpMs) + interval;
 				this.waiting.shift()!(now);
 			}
 		} finally {
@@ -249,6 +249,7 @@ export class AdaptivePacer implements Limiter {
 		}
 		const pause = Math.min(retryAfterMs ?? delayMs, (this.throttles.length * 1000) / this.rate);
 		this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+		this.due = Math.max(this.due, this.pausedUntil); // no catching up on the pause
 	}
 }
 
