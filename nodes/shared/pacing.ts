@@ -128,9 +128,11 @@ export const PACER = {
  *   cut does not cut again) and pauses the connection for one interval per throttle of the last
  *   second, never longer than Retry-After: a window exceeded by one message costs a few
  *   milliseconds, a storm of 429s holds everyone back up to the provider's Retry-After.
- * - Each success raises the pace so that a second of successes adds `increasePerSecond` of the
- *   ceiling, or `recoverPerSecond` while the pace is well below where it was last cut: back quickly
- *   to just under the pace the provider refused, then probing slowly.
+ * - Each success raises the pace: quickly (`recoverPerSecond` of the ceiling per second) back to just
+ *   under the pace it was cut from when it was alone at the top (a window exceeded by jitter), then
+ *   by probing (`increasePerSecond`), faster with the square of the time since the last cut.
+ * - A throttle while the pace is well below the ceiling means others share the limit: a deeper cut
+ *   and no quick recovery, so several processes converge on a fair share (AIMD).
  */
 export class AdaptivePacer implements Limiter {
 	private ceiling = 0;

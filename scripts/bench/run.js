@@ -160,7 +160,7 @@ function memorySampler(n8n) {
 	};
 }
 
-async function metaCredential(client, sb, name = 'Bench Meta') {
+async function metaCredential(client, sb, name = 'Bench Meta', extra = {}) {
 	const a = sb.accounts.meta;
 	return h.createCredential(client, {
 		name,
@@ -173,6 +173,7 @@ async function metaCredential(client, sb, name = 'Bench Meta') {
 			verifyToken: a.verifyToken,
 			graphApiVersion: 'v23.0',
 			baseUrl: sb.metaBaseUrl,
+			...extra,
 		},
 	});
 }
@@ -905,7 +906,7 @@ function withNotes(text, file) {
 
 /** What a named case (scripts/bench/cases/) gets to work with. */
 function namedContext(ctx) {
-	return { ...ctx, h, SHORT, log, problem, sleep, sendWorkflow, ourSender, waitForFinish, metaCredential, userFolders, N8N_ENV, packageDir: PACKAGE_DIR };
+	return { ...ctx, h, SHORT, log, problem, noteLoad, sleep, sendWorkflow, ourSender, waitForFinish, metaCredential, userFolders, N8N_ENV, packageDir: PACKAGE_DIR };
 }
 
 async function main() {

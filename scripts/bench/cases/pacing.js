@@ -136,6 +136,7 @@ const twoExecutions = {
 	needsMain: true,
 	async run(ctx) {
 		const count = ctx.SHORT ? 150 : 1000;
+		ctx.noteLoad('two executions');
 		configureSandbox(ctx.sb, 'tokenBucket');
 		const row = await runTogether(ctx, ctx.client, ctx.sb, {
 			label: 'Node rates 80 and 200 on one 80/s connection',
@@ -148,7 +149,8 @@ const twoExecutions = {
 		});
 		check(ctx, row);
 		if (row.rejected429) ctx.problem(`${row.label}: ${row.rejected429} 429s`);
-		if (row.ofLimit > 1.0) ctx.problem(`${row.label}: ${row.ofLimit} of the limit together`);
+		// The short run's few hundred messages make the first→last rate sensitive to the first second.
+		if (row.ofLimit > (ctx.SHORT ? 1.05 : 1.0)) ctx.problem(`${row.label}: ${row.ofLimit} of the limit together`);
 		return [row];
 	},
 	report(rows) {
@@ -170,6 +172,7 @@ const slidingWindow = {
 		const count = ctx.SHORT ? 300 : 2000;
 		const rows = [];
 		for (const shape of ['slidingWindow', 'tokenBucket']) {
+			ctx.noteLoad(`one process ${shape === 'slidingWindow' ? 'sw' : 'tb'}`);
 			configureSandbox(ctx.sb, shape);
 			const row = await runTogether(ctx, ctx.client, ctx.sb, {
 				label: `${count.toLocaleString('en-US')} messages, one execution`,
@@ -211,6 +214,9 @@ const queueMode = {
 					{ workers: 2, shape: 'slidingWindow', count: 1000 },
 					{ workers: 3, shape: 'tokenBucket', count: 1000 },
 					{ workers: 3, shape: 'slidingWindow', count: 1000 },
+					// The connection's Processes Sharing the Limit set to the number of workers.
+					{ workers: 2, shape: 'slidingWindow', count: 1000, processes: 2 },
+					{ workers: 3, shape: 'slidingWindow', count: 1000, processes: 3 },
 				];
 		const most = Math.max(...variants.map((v) => v.workers));
 		const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-bench-queue-'));
@@ -237,13 +243,20 @@ const queueMode = {
 			started.push(...workers);
 			const client = await h.setupOwner(main.url, h.DEFAULT_OWNER);
 			const cred = await ctx.metaCredential(client, ctx.sb, 'Bench Meta (queue)');
+			const shared = {};
 			for (const v of variants) {
+				ctx.noteLoad(`queue ${v.workers}${v.shape === 'slidingWindow' ? ' sw' : ' tb'}${v.processes ? ` p${v.processes}` : ''}`);
 				configureSandbox(ctx.sb, v.shape);
+				let connection = cred;
+				if (v.processes) {
+					shared[v.processes] ??= await ctx.metaCredential(client, ctx.sb, `Bench Meta (queue, ${v.processes} processes)`, { processesSharingLimit: v.processes });
+					connection = shared[v.processes];
+				}
 				const row = await runTogether(ctx, client, ctx.sb, {
-					label: `Queue mode, ${v.workers} workers, ${v.count.toLocaleString('en-US')} messages each`,
+					label: `Queue mode, ${v.workers} workers, ${v.count.toLocaleString('en-US')} messages each${v.processes ? `, connection's Processes Sharing the Limit ${v.processes}` : ''}`,
 					shape: v.shape,
 					workers: v.workers,
-					runs: Array.from({ length: v.workers }, (_, i) => ({ name: `execution ${i + 1}`, count: v.count, cred, options: {} })),
+					runs: Array.from({ length: v.workers }, (_, i) => ({ name: `execution ${i + 1}`, count: v.count, cred: connection, options: {} })),
 				});
 				// Which worker ran which execution (each worker's log names the executions it started).
 				const ran = row.perExecution.map((e) => workers.findIndex((w) => fs.readFileSync(w.logFile, 'utf8').includes(`Worker started execution ${e.executionId} `)));
@@ -261,7 +274,7 @@ const queueMode = {
 	report(rows) {
 		return [
 			`Queue mode: Redis, a main instance and one worker per execution (\`N8N_CONCURRENCY_PRODUCTION_LIMIT=1\`, manual executions offloaded to the workers), each execution ${rows[0]?.count / rows[0]?.executions || ''} messages through the same Meta connection at its defaults, ` +
-				`started at the same moment, against each limiter shape at ${LIMIT}/s with ${LATENCY_MS} ms latency. The workers share no state: each adapts to the provider's answers. ` +
+				`started at the same moment, against each limiter shape (the last rows: the connection's Processes Sharing the Limit set to the number of workers, so that each starts at its share) at ${LIMIT}/s with ${LATENCY_MS} ms latency. The workers share no state: each adapts to the provider's answers. ` +
 				'Targets: together ≥ 0.90 of the limit, 429s ≤ 3 % of attempts, nothing lost or duplicated, no error items.',
 			'',
 			...table(rows),
