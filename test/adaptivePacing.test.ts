@@ -5,6 +5,9 @@
  */
 import type { INode } from 'n8n-workflow';
 
+import { MetaWhatsAppCloudApi } from '../credentials/MetaWhatsAppCloudApi.credentials';
+import { TwilioWhatsAppApi } from '../credentials/TwilioWhatsAppApi.credentials';
+import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';
 import { providerApiError } from '../nodes/shared/errors';
 import {
 	AdaptivePacer,
@@ -16,6 +19,7 @@ import {
 	withRetries,
 	type Limiter,
 } from '../nodes/shared/pacing';
+import { providerFor } from '../nodes/shared/providers';
 import { FakeClock } from './helpers/fakeClock';
 
 const node = { id: '1', name: 'Send WhatsApp', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
@@ -300,5 +304,19 @@ describe('one pace per connection', () => {
 		const lease = registry.use('k', { ratePerSecond: 80 }, 200);
 		expect(lease.limiter).toBe(lease.pacer); // 200 > 80: the node's option does not raise the pace
 		lease.release();
+	});
+});
+
+describe('the connection fields', () => {
+	it.each([
+		[new MetaWhatsAppCloudApi(), 'metaWhatsAppCloudApi'],
+		[new TwilioWhatsAppApi(), 'twilioWhatsAppApi'],
+		[new WhatsAppWebhookApi(), 'whatsAppWebhookApi'],
+	])("%#: Messages Per Second defaults to the provider's rate, Processes Sharing the Limit to 1", (credential, type) => {
+		const field = (name: string) => credential.properties.find((p) => p.name === name);
+		expect(field('messagesPerSecond')?.default).toBe(providerFor(type)!.defaultRatePerSecond);
+		expect(field('processesSharingLimit')?.default).toBe(1);
+		// A connection saved before these fields existed paces at the provider's default.
+		expect(pacingSettings({}, providerFor(type)!.defaultRatePerSecond, 0).ratePerSecond).toBe(field('messagesPerSecond')?.default);
 	});
 });
