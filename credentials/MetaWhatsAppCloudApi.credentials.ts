@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { DEFAULT_GRAPH_BASE_URL, DEFAULT_GRAPH_VERSION } from '../nodes/shared/defaults';
+import { pacingProperties } from '../nodes/shared/pacingFields';
 
 /**
  * One phone number of a WhatsApp Business Account on Meta's Cloud API.
@@ -82,6 +83,7 @@ export class MetaWhatsAppCloudApi implements ICredentialType {
 			default: DEFAULT_GRAPH_BASE_URL,
 			description: 'Advanced: change only for a proxy or a local test server',
 		},
+		...pacingProperties(80),
 	];
 
 	authenticate: IAuthenticateGeneric = {

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { DEFAULT_TWILIO_BASE_URL } from '../nodes/shared/defaults';
+import { pacingProperties } from '../nodes/shared/pacingFields';
 
 /**
  * A Twilio account (or subaccount) with a WhatsApp-enabled sender.
@@ -67,6 +68,7 @@ export class TwilioWhatsAppApi implements ICredentialType {
 			description:
 				'Advanced: change only for a Twilio regional edge, a proxy, or a local test server',
 		},
+		...pacingProperties(10),
 	];
 
 	authenticate: IAuthenticateGeneric = {

@@ -7,6 +7,7 @@ import type {
 } from 'n8n-workflow';
 
 import { headerRecord } from '../nodes/shared/values';
+import { pacingProperties } from '../nodes/shared/pacingFields';
 
 export const DEFAULT_BODY_TEMPLATE = `{
   "to": "{{to}}",
@@ -97,6 +98,7 @@ export class WhatsAppWebhookApi implements ICredentialType {
 			description:
 				"Optional. Where the gateway should post delivery statuses (usually the WhatsApp trigger's production URL); available as {{statusUrl}}.",
 		},
+		...pacingProperties(20),
 	];
 
 	async authenticate(

@@ -15,6 +15,7 @@ const crypto = require('node:crypto');
 const util = require('./util');
 const webhooks = require('./webhooks');
 const { renderPage } = require('./page');
+const { createLimiter, SHAPES } = require('./limiters');
 
 /** @typedef {import('./types').Provider} Provider */
 /** @typedef {import('./types').SandboxOptions} SandboxOptions */
@@ -282,7 +283,8 @@ async function startSandbox(options = {}) {
 	let behaviour = defaultBehaviour();
 	let rand = util.prng(behaviour.seed);
 	/** @type {Map<string, { tokens: number, last: number }>} */
-	let buckets = new Map();
+	/** The rate limiter of the configured shape (sandbox/limiters.js), made on first use. */
+	let rateLimiter = null;
 	/** @type {Record<Provider, ProviderCounts>} */
 	let counts = { twilio: zeroCounts(), meta: zeroCounts(), gateway: zeroCounts() };
 	/** @type {Map<string, DuplicateMessage>} */
@@ -391,26 +393,15 @@ async function startSandbox(options = {}) {
 	}
 
 	/**
-	 * Token bucket per provider account; returns 0 when allowed, else ms until a token is available.
+	 * The configured limiter (token bucket or sliding window) per provider account; returns 0 when
+	 * allowed, else ms until a request would be.
 	 * @param {string} key
 	 */
 	function takeToken(key) {
 		const rl = behaviour.rateLimit;
 		if (!rl || rl.limit <= 0) return 0;
-		const now = Date.now();
-		let b = buckets.get(key);
-		if (!b) {
-			b = { tokens: rl.limit, last: now };
-			buckets.set(key, b);
-		} else {
-			b.tokens = Math.min(rl.limit, b.tokens + ((now - b.last) * rl.limit) / rl.windowMs);
-			b.last = now;
-		}
-		if (b.tokens >= 1) {
-			b.tokens -= 1;
-			return 0;
-		}
-		return Math.max(1, Math.ceil(((1 - b.tokens) * rl.windowMs) / rl.limit));
+		if (!rateLimiter) rateLimiter = createLimiter(rl);
+		return rateLimiter.take(key);
 	}
 
 	/**
@@ -1736,7 +1727,7 @@ async function startSandbox(options = {}) {
 		failQueue = [];
 		behaviour = defaultBehaviour();
 		rand = util.prng(behaviour.seed);
-		buckets = new Map();
+		rateLimiter = null;
 		counts = { twilio: zeroCounts(), meta: zeroCounts(), gateway: zeroCounts() };
 		idem = new Map();
 		idemTruncated = false;
@@ -1769,13 +1760,14 @@ async function startSandbox(options = {}) {
 		if (o.latencyMs !== undefined) next.latencyMs = Math.max(0, Number(o.latencyMs) || 0);
 		if (o.jitterMs !== undefined) next.jitterMs = Math.max(0, Number(o.jitterMs) || 0);
 		if (o.ratePerSecond !== undefined) {
-			next.rateLimit = o.ratePerSecond ? { limit: Number(o.ratePerSecond), windowMs: 1000 } : null;
-			buckets = new Map();
+			next.rateLimit = o.ratePerSecond ? { limit: Number(o.ratePerSecond), windowMs: 1000, shape: o.limiterShape ?? 'tokenBucket' } : null;
+			rateLimiter = null;
 		}
 		if (o.rateLimit !== undefined) {
 			if (o.rateLimit && (!(o.rateLimit.limit > 0) || !(o.rateLimit.windowMs > 0))) throw new Error('configure: rateLimit needs limit > 0 and windowMs > 0');
-			next.rateLimit = o.rateLimit ? { limit: Number(o.rateLimit.limit), windowMs: Number(o.rateLimit.windowMs) } : null;
-			buckets = new Map();
+			next.rateLimit = o.rateLimit ? { limit: Number(o.rateLimit.limit), windowMs: Number(o.rateLimit.windowMs), shape: o.rateLimit.shape ?? o.limiterShape ?? 'tokenBucket' } : null;
+			if (next.rateLimit && !SHAPES.includes(next.rateLimit.shape)) throw new Error(`configure: rateLimit.shape must be one of ${SHAPES.join(', ')}`);
+			rateLimiter = null;
 		}
 		if (o.faults !== undefined) {
 			next.faults = o.faults

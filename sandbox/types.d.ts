@@ -163,9 +163,13 @@ export interface FaultOptions {
 export interface RateLimitOptions {
 	/** Tokens per window (the bucket size). */
 	limit: number;
-	/** Window length in ms: the bucket refills `limit` tokens per windowMs. */
+	/** Window length in ms: the bucket refills `limit` tokens per windowMs (sliding window: at most `limit` in any windowMs). */
 	windowMs: number;
+	/** 'tokenBucket' (default, refilled continuously) or 'slidingWindow' (strict: at most `limit` accepted in any windowMs). */
+	shape?: RateLimiterShape;
 }
+
+export type RateLimiterShape = 'tokenBucket' | 'slidingWindow';
 
 export interface GatewayResponseOptions {
 	status?: number;
@@ -180,6 +184,8 @@ export interface ConfigureOptions {
 	jitterMs?: number;
 	/** Per provider-account token bucket of this many message sends per second; null/0 disables. */
 	ratePerSecond?: number | null;
+	/** The limiter's shape for ratePerSecond (and rateLimit without a shape): 'tokenBucket' (default) or 'slidingWindow'. */
+	limiterShape?: RateLimiterShape;
 	/** Same as ratePerSecond with an explicit window (use a long window for deterministic tests); null disables. */
 	rateLimit?: RateLimitOptions | null;
 	/** Random faults on message sends (or all requests with scope 'all'); null disables. */

@@ -7,6 +7,7 @@ import {
 	classifyFailure,
 	DEFAULT_RETRY_POLICY,
 	LimiterRegistry,
+	PACER,
 	RateLimiter,
 	retryDelay,
 	runPool,
@@ -322,12 +323,22 @@ describe('runPool', () => {
 });
 
 describe('shared limiters', () => {
-	it('gives one limiter per key and rate', () => {
+	it('gives one pacer per connection, whatever the rate, and drops it when no execution uses it', () => {
 		const registry = new LimiterRegistry();
 		const clock = new FakeClock();
-		expect(registry.get('meta:1', 80, clock)).toBe(registry.get('meta:1', 80, clock));
-		expect(registry.get('meta:1', 80, clock)).not.toBe(registry.get('meta:2', 80, clock));
-		expect(registry.get('meta:1', 80, clock)).not.toBe(registry.get('meta:1', 10, clock));
+		const a = registry.use('meta:1', { ratePerSecond: 80 }, 0, clock);
+		const b = registry.use('meta:1', { ratePerSecond: 80 }, 10, clock);
+		const c = registry.use('meta:2', { ratePerSecond: 80 }, 0, clock);
+		expect(b.pacer).toBe(a.pacer);
+		expect(c.pacer).not.toBe(a.pacer);
+		expect(registry.size).toBe(2);
+		a.release();
+		a.release(); // twice counts once
+		expect(registry.size).toBe(2);
+		b.release();
+		c.release();
+		expect(registry.size).toBe(0);
+		expect(registry.use('meta:1', { ratePerSecond: 80 }, 0, clock).pacer).not.toBe(a.pacer);
 	});
 });
 
@@ -390,7 +401,10 @@ describe('runItems', () => {
 		const sent: number[] = [];
 		const loop = () => recordingExecution(clock, sent, { limiterKey: 'metaWhatsAppCloudApi:1', limiters });
 		await clock.run(Promise.all([loop(), loop()]));
-		expect(sent).toEqual([0, 100, 200, 300, 400, 500]);
+		// One pace for both: 10/s less the pacer's safety margin, evenly spaced.
+		const interval = 1000 / (10 * (1 - PACER.margin));
+		expect(sent).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * interval));
+		expect(limiters.size).toBe(0); // dropped once both executions are done
 	});
 
 	it('with concurrency 0, keeps enough requests in flight for the pace when the provider is slow', async () => {

@@ -711,7 +711,7 @@ const options: INodeProperties = {
 			typeOptions: { minValue: 0, numberPrecision: 2 },
 			default: 0,
 			description:
-				'The pace for this connection. 0 uses a safe default per provider (Meta 80, Twilio 10, webhook 20).',
+				"Lowers this node's pace below the connection's Messages Per Second (it can never raise it). 0 uses the connection's.",
 		},
 		{
 			displayName: 'Recipient Type',

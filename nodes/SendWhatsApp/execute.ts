@@ -5,7 +5,7 @@ import { redact, redactValue, toNodeError } from '../shared/errors';
 import { runItems } from '../shared/itemLoop';
 import { ByteBudget, ExecutionUploads } from '../shared/media';
 import type { OutboundMessage, SendResult } from '../shared/message';
-import { DEFAULT_RETRY_POLICY } from '../shared/pacing';
+import { DEFAULT_RETRY_POLICY, pacingSettings } from '../shared/pacing';
 import { providerFor } from '../shared/providers';
 import { createTransport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
@@ -36,7 +36,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const transport = createTransport(this, credentialType);
 
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	const rate = Number(options.messagesPerSecond ?? 0);
 	const concurrency = Number(options.concurrency ?? 0);
 	const maxAttempts = Number(options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
 
@@ -94,9 +93,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			preFailed: new Map(invalid.map(({ itemIndex, error }) => [itemIndex, error])),
 			// 0: enough requests in flight to keep the pace (the item loop decides).
 			concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 0,
-			// Executions sending through the same saved connection at the same time share its pace.
+			// Executions sending through the same saved connection share its pace; the node can only lower it.
 			limiterKey: `${credentialType}:${node.credentials?.[credentialType]?.id ?? connectionName}`,
-			ratePerSecond: Number.isFinite(rate) && rate > 0 ? rate : provider.defaultRatePerSecond,
+			...pacingSettings(credentials, provider.defaultRatePerSecond, options.messagesPerSecond),
 			retry: {
 				...DEFAULT_RETRY_POLICY,
 				maxAttempts: Number.isFinite(maxAttempts) && maxAttempts >= 1 ? Math.floor(maxAttempts) : DEFAULT_RETRY_POLICY.maxAttempts,

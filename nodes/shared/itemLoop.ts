@@ -5,6 +5,7 @@ import {
 	autoConcurrency,
 	connectionLimiters,
 	DEFAULT_RETRY_POLICY,
+	effectiveRate,
 	RateLimiter,
 	runPool,
 	systemClock,
@@ -17,14 +18,18 @@ import {
 export interface ItemLoopOptions {
 	/** Requests in flight at most; 0 = enough for the pace (see autoConcurrency). */
 	concurrency: number;
-	/** Messages per second for everything this loop sends (0 = no limit). */
+	/** Messages per second of the connection (0 = no limit): the most this loop and its sharers send. */
 	ratePerSecond: number;
+	/** This node's own lower limit (0 = none): it can only lower the connection's pace for this loop. */
+	nodeRatePerSecond?: number;
+	/** n8n processes sending through the connection: its pace starts at their share (default 1). */
+	processes?: number;
 	retry: RetryPolicy;
 	clock?: Clock;
 	/**
-	 * The connection this loop sends through (e.g. credential type and ID). Loops with the same key
-	 * and rate share one limiter, so that executions running at the same time keep to the
-	 * connection's limit together. Without a key, the pace is this loop's own.
+	 * The connection this loop sends through (credential type and ID). Loops with the same key share
+	 * one adaptive pacer, so that executions running at the same time keep to the connection's
+	 * limit together. Without a key, the pace is this loop's own.
 	 */
 	limiterKey?: string;
 	/** Where shared limiters live (tests pass their own). */
@@ -81,15 +86,22 @@ export async function runItems(
 ): Promise<INodeExecutionData[][]> {
 	const count = context.getInputData().length;
 	const clock = options.clock ?? systemClock;
-	const limiter = options.limiterKey
-		? (options.limiters ?? connectionLimiters).get(options.limiterKey, options.ratePerSecond, clock)
-		: new RateLimiter(options.ratePerSecond, clock);
+	const lease = options.limiterKey
+		? (options.limiters ?? connectionLimiters).use(
+				options.limiterKey,
+				{ ratePerSecond: options.ratePerSecond, processes: options.processes },
+				options.nodeRatePerSecond,
+				clock,
+			)
+		: undefined;
+	const rate = effectiveRate(options.ratePerSecond, options.nodeRatePerSecond);
+	const limiter = lease?.limiter ?? new RateLimiter(rate, clock);
 	const continueOnFail = context.continueOnFail();
 	// Settings → On Error "Continue (using error output)": failures go to the error output (see errorOutputJson).
 	const errorOutput = context.getNode().onError === 'continueErrorOutput';
 	let stop = false;
 
-	const concurrency = options.concurrency >= 1 ? options.concurrency : autoConcurrency(options.ratePerSecond);
+	const concurrency = options.concurrency >= 1 ? options.concurrency : autoConcurrency(rate);
 	const outcomes = await runPool(
 		count,
 		concurrency,
@@ -116,7 +128,7 @@ export async function runItems(
 			return { itemIndex, ...outcome };
 		},
 		() => stop,
-	);
+	).finally(() => lease?.release());
 
 	if (!continueOnFail && outcomes.some((outcome) => outcome?.error !== undefined)) {
 		throw accountedFailure(context, outcomes, count);

@@ -12,7 +12,9 @@
  * user folders), --n8n-env KEY=VALUE (repeatable; extra settings for every n8n booted),
  * --package-dir DIR (bench a built copy of the package instead of the repository),
  * --trigger-type-version V (the trigger node's type version in the benchmark workflow, default 1.1),
- * --from-json FILE (only re-render the report from the figures a run saved).
+ * --from-json FILE (only re-render the report from the figures a run saved),
+ * --case ID[,ID] (only these named cases of scripts/bench/cases/, e.g. --case queue; without --cases,
+ * no numbered case then runs).
  * The text between <!-- notes:start --> and <!-- notes:end --> in an existing report is kept.
  *
  * Everything runs on 127.0.0.1: the real n8n 2.40.7 from scripts/host (own temporary user folder, free
@@ -46,7 +48,16 @@ const option = (name, fallback) => {
 const SHORT = flag('short');
 const OUT = path.resolve(repoRoot, option('out', SHORT ? '.cache/bench-short.md' : 'BENCHMARKS.md'));
 const JSON_OUT = path.resolve(repoRoot, option('json', SHORT ? '.cache/bench-short.json' : '.cache/bench-full.json'));
-const CASES = new Set(option('cases', '1,2,3,4,5,7').split(',').map(Number));
+// Named cases (scripts/bench/cases/*.js): all by default; --case ID[,ID] selects some and, unless
+// --cases is given too, no numbered case.
+const NAMED_CASES = fs
+	.readdirSync(path.join(__dirname, 'cases'))
+	.filter((f) => f.endsWith('.js'))
+	.flatMap((f) => require(path.join(__dirname, 'cases', f)).cases ?? []); // document.js is numbered case 7
+const SELECTED = option('case', undefined)?.split(',');
+const NAMED = SELECTED ? NAMED_CASES.filter((c) => SELECTED.includes(c.id)) : NAMED_CASES;
+if (SELECTED && NAMED.length !== SELECTED.length) throw new Error(`--case: known cases are ${NAMED_CASES.map((c) => c.id).join(', ')}`);
+const CASES = new Set(option('cases', SELECTED ? '' : '1,2,3,4,5,7').split(',').filter(Boolean).map(Number));
 // To measure a variant of the package (e.g. a proposed change) without touching the repository.
 let PACKAGE_DIR = option('package-dir', undefined);
 const TRIGGER_TYPE_VERSION = Number(option('trigger-type-version', '1.1'));
@@ -151,7 +162,7 @@ function memorySampler(n8n) {
 	};
 }
 
-async function metaCredential(client, sb, name = 'Bench Meta') {
+async function metaCredential(client, sb, name = 'Bench Meta', extra = {}) {
 	const a = sb.accounts.meta;
 	return h.createCredential(client, {
 		name,
@@ -164,6 +175,7 @@ async function metaCredential(client, sb, name = 'Bench Meta') {
 			verifyToken: a.verifyToken,
 			graphApiVersion: 'v23.0',
 			baseUrl: sb.metaBaseUrl,
+			...extra,
 		},
 	});
 }
@@ -854,6 +866,13 @@ function report(results, env) {
 	}
 
 	if (results.document) L.push(...documentCase.report(results.document, { fmt }));
+	for (const c of NAMED_CASES) {
+		if (!results[c.id]?.length) continue;
+		L.push(`## ${c.title}`);
+		L.push('');
+		L.push(...c.report(results[c.id]));
+		L.push('');
+	}
 
 	L.push('## Reproduce');
 	L.push('');
@@ -862,6 +881,7 @@ function report(results, env) {
 	L.push(cmd + (SHORT ? '' : '            # ~17 minutes; writes BENCHMARKS.md and .cache/bench-full.json'));
 	L.push('node scripts/bench/run.js --cases 1,4   # only some cases; also --short, --out FILE, --json FILE, --no-build, --keep,');
 	L.push('                                        # --n8n-env KEY=VALUE, --package-dir DIR, --trigger-type-version V, --from-json FILE');
+	L.push(`npm run bench -- --case ${NAMED_CASES.map((c) => c.id).join(',')}   # only named cases (scripts/bench/cases/)`);
 	L.push('```');
 	L.push('');
 	if (problems.length) {
@@ -888,6 +908,11 @@ function withNotes(text, file) {
 }
 
 // ---------------------------------------------------------------- main
+
+/** What a named case (scripts/bench/cases/) gets to work with. */
+function namedContext(ctx) {
+	return { ...ctx, h, SHORT, log, problem, noteLoad, sleep, sendWorkflow, ourSender, waitForFinish, metaCredential, userFolders, N8N_ENV, packageDir: PACKAGE_DIR };
+}
 
 async function main() {
 	log(`${SHORT ? 'short' : 'full'} run, cases ${[...CASES].join(',')}, report → ${path.relative(repoRoot, OUT)}`);
@@ -920,7 +945,7 @@ async function main() {
 	const results = {};
 	let main = null;
 	try {
-		const needsMain = [1, 2, 4, 5].some((c) => CASES.has(c));
+		const needsMain = [1, 2, 4, 5].some((c) => CASES.has(c)) || NAMED.some((c) => c.needsMain);
 		if (needsMain) {
 			main = await bootN8n('main');
 			const cred = await metaCredential(main.client, sb);
@@ -934,6 +959,7 @@ async function main() {
 			if (CASES.has(2)) results.compare = await caseCompare(ctx);
 			if (CASES.has(4)) results.faults = await caseFaults(ctx);
 			if (CASES.has(5)) results.trigger = await caseTrigger(ctx);
+			for (const c of NAMED.filter((x) => x.needsMain)) results[c.id] = await c.run(namedContext(ctx));
 			await main.n8n.stop();
 			main = null;
 		}
@@ -945,6 +971,7 @@ async function main() {
 			const helpers = { h, bootN8n, metaCredential, memorySampler, waitForFinish, runSend, ourSender, resetSandbox, log, problem, sleep };
 			results.document = await documentCase.run({ ...helpers, sb, short: SHORT, meta: META, textBaseline: results.unlimited?.[0] });
 		}
+		for (const c of NAMED.filter((x) => !x.needsMain)) results[c.id] = await c.run(namedContext({ sb }));
 	} catch (err) {
 		problem(`benchmark aborted: ${err.stack || err.message}`);
 	} finally {

@@ -1,0 +1,27 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+/**
+ * The pace fields every connection type carries (credentials/*): the number's own limit, and how
+ * many n8n processes share it. `defaultRate` is the provider's (its `defaultRatePerSecond`).
+ */
+export function pacingProperties(defaultRate: number): INodeProperties[] {
+	return [
+		{
+			displayName: 'Messages Per Second',
+			name: 'messagesPerSecond',
+			type: 'number',
+			typeOptions: { minValue: 0, numberPrecision: 2 },
+			default: defaultRate,
+			description: `The most messages per second this connection may send, across every workflow and execution of an n8n process (default ${defaultRate}). Sending adapts below it when the provider throttles. A node's own Messages Per Second can only lower it.`,
+		},
+		{
+			displayName: 'Processes Sharing the Limit',
+			name: 'processesSharingLimit',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 100 },
+			default: 1,
+			description:
+				'Queue mode: how many n8n processes (workers) usually send through this connection at the same time. Each starts at its share of Messages Per Second and adapts from there.',
+		},
+	];
+}
