@@ -20,6 +20,7 @@ function createLimiter(rl) {
 	/** @type {Map<string, any>} */
 	const state = new Map();
 
+	/** @param {string} key @param {number} now */
 	function tokenBucket(key, now) {
 		let b = state.get(key);
 		if (!b) {
@@ -36,6 +37,7 @@ function createLimiter(rl) {
 		return Math.max(1, Math.ceil(((1 - b.tokens) * rl.windowMs) / rl.limit));
 	}
 
+	/** @param {string} key @param {number} now */
 	function slidingWindow(key, now) {
 		let w = state.get(key);
 		if (!w) {

@@ -392,7 +392,26 @@ function gatewayError(status, message) {
 	return { error: { status, message: message ?? defaults[status] ?? (status >= 500 ? 'Server error' : 'Request failed') } };
 }
 
+/** @param {unknown} v @returns {v is Record<string, any>} */
+function isObject(v) {
+	return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The first value of a repeated parameter. @param {unknown} v */
+function first(v) {
+	return Array.isArray(v) ? v[0] : v;
+}
+
+/** Every value of a repeated parameter, as strings. @param {unknown} v @returns {string[]} */
+function all(v) {
+	if (v === undefined || v === null) return [];
+	return Array.isArray(v) ? v.map(String) : [String(v)];
+}
+
 module.exports = {
+	isObject,
+	first,
+	all,
 	hex,
 	twilioSid,
 	graphId,

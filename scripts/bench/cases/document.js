@@ -7,6 +7,7 @@
  * execution and send 1,000 messages by media ID, holding only a bounded number of bytes at once.
  * Reported: uploads made, messages accepted, lost/duplicated, and the peak RSS growth of n8n against
  * the 2,000-text case (case 3's first run when it ran in the same bench, else a run of its own).
+ * Run by scripts/bench/run.js after case 3 (which it compares against).
  *
  *   node scripts/bench/run.js --cases 7 --out /tmp/bench-doc.md --json /tmp/bench-doc.json
  *   node scripts/bench/run.js --cases 7 --short ...   (100 recipients)
@@ -61,13 +62,14 @@ function documentWorkflow(name, count, credential, meta) {
 
 /**
  * ctx: { sb, h, bootN8n, metaCredential, memorySampler, waitForFinish, runSend, ourSender, resetSandbox,
- * log, problem, sleep, short, meta, textBaseline (case 3's 2,000-text row, if it ran) }
+ * log, problem, noteLoad, sleep, short, meta, results (case 3's first row is the 2,000-text baseline, if it ran) }
  */
 async function run(ctx) {
+	ctx.noteLoad('7');
 	const count = ctx.short ? 100 : 1000;
 	const growth = (memory) => (memory ? memory.peak.groupRssMb - memory.before.groupRssMb : NaN);
 
-	let baseline = ctx.textBaseline;
+	let baseline = ctx.results.unlimited?.[0];
 	if (!baseline) {
 		const { n8n, client } = await ctx.bootN8n('doc-baseline');
 		try {
@@ -143,8 +145,6 @@ async function run(ctx) {
 /** The report's section for this case. */
 function report(row, { fmt }) {
 	const L = [];
-	L.push('## One document to many recipients (uploaded once)');
-	L.push('');
 	L.push(
 		`${fmt(row.count)} items, each referring to the same ${fmt(row.fileMb)} MB PDF (made once by a Code node; n8n keeps binary data on disk), ` +
 			'sent as Meta documents from binary data with default options, against the sandbox at 80 msg/s with 50 ms latency. ' +
@@ -158,8 +158,10 @@ function report(row, { fmt }) {
 		`| ${row.label} | ${row.status} | ${fmt(row.sent)} | ${fmt(row.errors)} | ${fmt(row.uploads)} | ${fmt(row.accepted)} | ${fmt(row.duplicates)} | ${fmt(row.rssGrowthMb)} MB | ${fmt(row.wallMs / 1000, 1)} s |`,
 	);
 	L.push(`| ${row.baseline.label} (for comparison) | | | | | | | ${fmt(row.baseline.rssGrowthMb)} MB | |`);
-	L.push('');
 	return L;
 }
 
-module.exports = { run, report, documentWorkflow };
+module.exports = {
+	documentWorkflow,
+	cases: [{ id: 'document', number: 7, title: 'One document to many recipients (uploaded once)', needsMain: false, run, report }],
+};

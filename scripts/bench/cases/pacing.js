@@ -19,7 +19,6 @@ const path = require('path');
 
 const LIMIT = 80;
 const LATENCY_MS = 50;
-const META = 'metaWhatsAppCloudApi';
 
 /** Starts one execution per workflow at the same moment; waits for all; reads the sandbox and the outputs. */
 async function runTogether(ctx, client, sb, { label, runs, shape, workers }) {
