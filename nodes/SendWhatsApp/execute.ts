@@ -9,7 +9,7 @@ import { DEFAULT_RETRY_POLICY, pacingSettings } from '../shared/pacing';
 import { providerFor } from '../shared/providers';
 import { createTransport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
-import { readMessage } from './readMessage';
+import { messageFromParameters } from './messageFromParameters';
 
 /** The item's binary file, read now (pre-flight only named it). */
 async function withBinary(ctx: IExecuteFunctions, itemIndex: number, message: OutboundMessage): Promise<OutboundMessage> {
@@ -45,7 +45,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const invalid: InvalidItem[] = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			const message = await readMessage(this, itemIndex, credentialType);
+			const message = await messageFromParameters(this, itemIndex, credentialType);
 			const violations = provider.check({ credentials, node, itemIndex, connectionName }, message);
 			if (violations.length > 0) throw invalidItemError(node, itemIndex, violations);
 			messages[itemIndex] = message;

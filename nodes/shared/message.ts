@@ -34,7 +34,7 @@ export interface MediaContent {
 	id?: string;
 	/** The binary file, once read for sending. */
 	binary?: BinaryFile;
-	/** The binary file to read for sending (set by readMessage; `binary` is filled in when sending). */
+	/** The binary file to read for sending (set by messageFromParameters; `binary` is filled in when sending). */
 	file?: BinaryReference;
 	caption?: string;
 	fileName?: string;

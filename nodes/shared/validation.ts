@@ -106,7 +106,7 @@ function shortenValue(value: unknown): unknown {
 	return typeof value === 'string' && charCount(value) > 40 ? shorten(value) : value;
 }
 
-/** The violations an error carries (an input error made by readMessage or a provider's check). */
+/** The violations an error carries (an input error made by messageFromParameters or a provider's check). */
 export function violationsOf(error: unknown): Violation[] {
 	const failure = error as { context?: { violations?: Violation[]; violation?: Violation }; message?: string; description?: string | null } | undefined;
 	const context = failure?.context;
