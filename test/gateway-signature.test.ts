@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
 
 import { startSandbox, type Sandbox } from '../sandbox';
-import { handleGatewayInbound } from '../nodes/shared/providers/webhook';
+import { handleGatewayInbound } from '../nodes/shared/providers/gateway/inbound';
 import { triggerProperties } from '../nodes/WhatsAppProvidersTrigger/description';
 import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
 import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';

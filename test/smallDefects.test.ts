@@ -11,9 +11,9 @@ import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credential
 import { SendWhatsApp } from '../nodes/SendWhatsApp/SendWhatsApp.node';
 import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
 import { providerCredentials } from '../nodes/shared/connection';
-import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../nodes/shared/credentialTest';
-import { META_LIMITS } from '../nodes/shared/providers/metaCloud';
-import { TWILIO_LIMITS } from '../nodes/shared/providers/twilio';
+import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../nodes/shared/credentialTest';
+import { META_LIMITS } from '../nodes/shared/providers/meta/check';
+import { TWILIO_LIMITS } from '../nodes/shared/providers/twilio/check';
 import { metaError, startSandbox, twilioError, type Sandbox } from '../sandbox';
 import { accounts, connections, META, TWILIO, WEBHOOK } from './helpers/fixtures';
 import { runSendWhatsApp } from './helpers/n8n';
@@ -109,14 +109,14 @@ describe('Body Template errors name the connection', () => {
 describe("the gateway connection's Test button", () => {
 	const context = new CredentialTestContext({} as IWorkflowExecuteAdditionalData);
 	const test = async (data: IDataObject) =>
-		await testWebhookConnection.call(context, { id: 'c1', name: 'Gateway', type: WEBHOOK, data } as ICredentialsDecrypted);
+		await testGatewayConnection.call(context, { id: 'c1', name: 'Gateway', type: WEBHOOK, data } as ICredentialsDecrypted);
 
 	it('is a function of both nodes, named by their credentials entry (n8n runs it instead of a request test)', () => {
 		expect((new WhatsAppWebhookApi() as { test?: unknown }).test).toBeUndefined();
 		for (const node of [new SendWhatsApp(), new WhatsAppProvidersTrigger()]) {
 			const entry = node.description.credentials!.find((credential) => credential.name === WEBHOOK)!;
-			expect(entry.testedBy).toBe(WEBHOOK_CONNECTION_TEST);
-			expect(node.methods.credentialTest[WEBHOOK_CONNECTION_TEST]).toBe(testWebhookConnection);
+			expect(entry.testedBy).toBe(GATEWAY_CONNECTION_TEST);
+			expect(node.methods.credentialTest[GATEWAY_CONNECTION_TEST]).toBe(testGatewayConnection);
 			const withoutTestedBy = node.description.credentials!.map((credential) =>
 				credential === entry ? Object.fromEntries(Object.entries(credential).filter(([key]) => key !== 'testedBy')) : credential,
 			);

@@ -7,7 +7,7 @@ import type {
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { providerProperty } from '../shared/connection';
-import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
+import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../shared/credentialTest';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -41,7 +41,7 @@ export class SendWhatsApp implements INodeType {
 	};
 
 	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
+	methods = { credentialTest: { [GATEWAY_CONNECTION_TEST]: testGatewayConnection } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

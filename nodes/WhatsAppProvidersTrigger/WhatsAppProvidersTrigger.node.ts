@@ -2,7 +2,7 @@ import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookRespon
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { providerProperty } from '../shared/connection';
-import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
+import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../shared/credentialTest';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -44,7 +44,7 @@ export class WhatsAppProvidersTrigger implements INodeType {
 	};
 
 	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
+	methods = { credentialTest: { [GATEWAY_CONNECTION_TEST]: testGatewayConnection } };
 
 	webhookMethods = { default: webhookLifecycle };
 

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { META, TWILIO, WEBHOOK } from '../shared/connection';
-import { GATEWAY_FIELDS } from '../shared/providers/webhook';
+import { GATEWAY_FIELDS } from '../shared/providers/gateway/inbound';
 
 const forProvider = (...authentication: string[]) => ({ show: { authentication } });
 

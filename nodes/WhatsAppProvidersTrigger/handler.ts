@@ -15,7 +15,7 @@ import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type Eg
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
 import type { InboundOptions, PhoneNumberScope } from '../shared/providers/types';
-import type { GatewayField, GatewayInboundOptions } from '../shared/providers/webhook';
+import type { GatewayField, GatewayInboundOptions } from '../shared/providers/gateway/inbound';
 import { createPlainTransport, createTransport, type Transports } from '../shared/transport';
 
 function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: WhatsAppProvider; credentialType: string } {

@@ -2,23 +2,24 @@ import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredential
 
 import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
 import { parseBodyTemplate, renderBodyTemplate } from './bodyTemplate';
-import { placeholderValues, webhookCredentials } from './providers/webhook';
+import { gatewayCredentials } from './providers/gateway/connection';
+import { placeholderValues } from './providers/gateway/send';
 import { headerRecord } from './values';
 
 /** The name the nodes' credentials entry refers to (`testedBy`) and `methods.credentialTest` defines. */
-export const WEBHOOK_CONNECTION_TEST = 'whatsAppWebhookApiTest';
+export const GATEWAY_CONNECTION_TEST = 'whatsAppWebhookApiTest';
 
 /**
  * The gateway connection's Test button: the Body Template must be JSON with known placeholders and
  * render a sample message, the Headers must be a JSON object, and the URL must answer a HEAD request
  * with the connection's token and headers (HEAD asks for nothing to be sent).
  */
-export async function testWebhookConnection(
+export async function testGatewayConnection(
 	this: ICredentialTestFunctions,
 	credential: ICredentialsDecrypted,
 ): Promise<INodeCredentialTestResult> {
 	const data = (credential.data ?? {}) as ICredentialDataDecryptedObject;
-	const connection = webhookCredentials(data);
+	const connection = gatewayCredentials(data);
 	const name = credential.name ? `"${credential.name}"` : '';
 	try {
 		const parsed = parseBodyTemplate(connection.bodyTemplate);

@@ -1,6 +1,6 @@
 import { inputError } from '../../shared/errors';
-import { META_LIMITS } from '../../shared/providers/metaCloud';
-import { TWILIO_LIMITS } from '../../shared/providers/twilio';
+import { META_LIMITS } from '../../shared/providers/meta/check';
+import { TWILIO_LIMITS } from '../../shared/providers/twilio/check';
 import type { MediaType } from '../../shared/message';
 import { ofType, text, type MessageTypeDefinition } from './types';
 

@@ -1,8 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { inputError } from '../../shared/errors';
-import { META_LIMITS } from '../../shared/providers/metaCloud';
-import { TWILIO_LIMITS } from '../../shared/providers/twilio';
+import { META_LIMITS } from '../../shared/providers/meta/check';
+import { TWILIO_LIMITS } from '../../shared/providers/twilio/check';
 import { ofType, type MessageTypeDefinition } from './types';
 
 export const textMessage: MessageTypeDefinition = {

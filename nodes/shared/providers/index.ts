@@ -1,10 +1,10 @@
-import { metaCloud } from './metaCloud';
+import { gateway } from './gateway';
+import { metaCloud } from './meta';
 import { twilio } from './twilio';
 import type { WhatsAppProvider } from './types';
-import { webhook } from './webhook';
 
 /** Every provider, keyed by its credential type (the value of the nodes' Provider option). */
-export const PROVIDERS: readonly WhatsAppProvider[] = [twilio, metaCloud, webhook];
+export const PROVIDERS: readonly WhatsAppProvider[] = [twilio, metaCloud, gateway];
 
 export function providerFor(credentialType: string): WhatsAppProvider | undefined {
 	return PROVIDERS.find((provider) => provider.credentialType === credentialType);

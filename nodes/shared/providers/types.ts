@@ -5,7 +5,7 @@ import type { MediaFetcher } from '../mediaFetch';
 import type { BinaryFile, OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
-import type { GatewayInboundOptions } from './webhook';
+import type { GatewayInboundOptions } from './gateway/inbound';
 
 /** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
 export type PhoneNumberScope = 'connection' | 'all' | string[];
