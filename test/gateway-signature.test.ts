@@ -78,7 +78,7 @@ describe('the Signature Secret in the connection', () => {
 	});
 
 	it('the node-level secret is offered only at type versions 1 and 1.1; new nodes are 1.2', () => {
-		const options = triggerProperties.find((property) => property.name === 'triggerOptions')!.options as INodeProperties[];
+		const options = triggerProperties().find((property) => property.name === 'triggerOptions')!.options as INodeProperties[];
 		const secret = options.find((option) => option.name === 'signatureSecret')!;
 		expect(secret.displayOptions?.show?.['@version']).toEqual([1, 1.1]);
 		const { description } = new WhatsAppProvidersTrigger();

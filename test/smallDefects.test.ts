@@ -10,8 +10,8 @@ import type { ICredentialsDecrypted, IDataObject, INodeProperties, IWorkflowExec
 import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';
 import { SendWhatsApp } from '../nodes/SendWhatsApp/SendWhatsApp.node';
 import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
-import { providerCredentials } from '../nodes/shared/connection';
-import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../nodes/shared/credentialTest';
+import { providerCredentials } from '../nodes/shared/providerFields';
+import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../nodes/shared/providers/gateway/connectionTest';
 import { META_LIMITS } from '../nodes/shared/providers/meta/check';
 import { TWILIO_LIMITS } from '../nodes/shared/providers/twilio/check';
 import { metaError, startSandbox, twilioError, type Sandbox } from '../sandbox';
@@ -120,7 +120,7 @@ describe("the gateway connection's Test button", () => {
 			const withoutTestedBy = node.description.credentials!.map((credential) =>
 				credential === entry ? Object.fromEntries(Object.entries(credential).filter(([key]) => key !== 'testedBy')) : credential,
 			);
-			expect(withoutTestedBy).toEqual(providerCredentials);
+			expect(withoutTestedBy).toEqual(providerCredentials());
 		}
 	});
 

@@ -6,8 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
-import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../shared/credentialTest';
+import { connectionTests, nodeCredentials } from '../shared/providerFields';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -24,24 +23,13 @@ export class SendWhatsApp implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
-		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
-		// this node that also checks the Body Template (credentialTest.ts).
-		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
-			{
-				name: 'whatsAppWebhookApi',
-				required: true,
-				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
-				testedBy: 'whatsAppWebhookApiTest',
-			},
-		],
-		properties: [providerProperty, ...sendProperties],
+		// One entry per provider in the registry, each shown only for its Provider option (providerFields.ts).
+		credentials: nodeCredentials(),
+		properties: sendProperties(),
 	};
 
-	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [GATEWAY_CONNECTION_TEST]: testGatewayConnection } };
+	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
+	methods = { credentialTest: connectionTests() };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

@@ -1,12 +1,12 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { META, TWILIO, WEBHOOK } from '../shared/connection';
+import { offeredBy, ownFields, providerProperty, withProviderRules } from '../shared/providerFields';
 import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
 
 const send = { operation: ['send'] };
 
-export const operationProperty: INodeProperties = {
+const operationProperty = (): INodeProperties => ({
 	displayName: 'Operation',
 	name: 'operation',
 	type: 'options',
@@ -17,11 +17,11 @@ export const operationProperty: INodeProperties = {
 			name: 'Mark as Read',
 			value: 'markAsRead',
 			action: 'Mark message as read',
-			description: 'Show blue ticks on a received message (Meta Cloud API)',
+			description: `Show blue ticks on a received message${offeredBy((provider) => provider.operations.includes('markAsRead'))}`,
 		},
 	],
 	default: 'send',
-};
+});
 
 const recipient: INodeProperties = {
 	displayName: 'Recipient Phone Number',
@@ -35,120 +35,126 @@ const recipient: INodeProperties = {
 	displayOptions: { show: send },
 };
 
-const messageType: INodeProperties = {
+const messageTypeProperty = (): INodeProperties => ({
 	displayName: 'Message Type',
 	name: 'messageType',
 	type: 'options',
 	noDataExpression: true,
-	// n8n lists options alphabetically.
-	options: MESSAGE_TYPES.map((type) => type.option).sort((a, b) => a.name.localeCompare(b.name)),
+	// n8n lists options alphabetically; a type not every provider sends names those that do.
+	options: MESSAGE_TYPES.map(({ option }) => {
+		const offered = offeredBy((provider) => provider.messageTypes.includes(option.value));
+		return offered ? { ...option, description: `${option.description ?? ''}${offered}`.trim() } : option;
+	}).sort((a, b) => a.name.localeCompare(b.name)),
 	default: 'text',
 	displayOptions: { show: send },
-};
+});
 
-const options: INodeProperties = {
+const optionsProperty = (): INodeProperties => ({
 	displayName: 'Options',
 	name: 'options',
 	type: 'collection',
 	placeholder: 'Add Option',
 	default: {},
-	options: [
-		{
-			displayName: 'Link Preview',
-			name: 'previewUrl',
-			displayOptions: { show: { '/authentication': [META] } },
-			type: 'boolean',
-			default: false,
-			description: 'Whether to show a preview of the first URL in a text message (Meta)',
-		},
-		{
-			displayName: 'Max Attempts',
-			name: 'maxAttempts',
-			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 10 },
-			default: 5,
-			description: 'Attempts per message when the provider throttles or has a temporary failure',
-		},
-		{
-			displayName: 'Max Concurrent Requests',
-			name: 'concurrency',
-			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 100 },
-			default: 0,
-			description:
-				'How many messages may be on their way at once. 0 chooses enough to keep the pace (one second of messages, at least 8).',
-		},
-		{
-			displayName: 'Messages Per Second',
-			name: 'messagesPerSecond',
-			type: 'number',
-			typeOptions: { minValue: 0, numberPrecision: 2 },
-			default: 0,
-			description:
-				"Lowers this node's pace below the connection's Messages Per Second (it can never raise it). 0 uses the connection's.",
-		},
-		{
-			displayName: 'Recipient Type',
-			name: 'recipientType',
-			displayOptions: { show: { '/authentication': [META] } },
-			type: 'options',
-			options: [
-				{ name: 'Individual', value: 'individual' },
-				{ name: 'Group', value: 'group' },
-			],
-			default: 'individual',
-			description: 'Meta: a person, or a WhatsApp group ID in Recipient',
-		},
-		{
-			displayName: 'Reply To Message ID',
-			name: 'replyTo',
-			displayOptions: { show: { '/authentication': [META, WEBHOOK] } },
-			type: 'string',
-			default: '',
-			description: 'Quote a received message (wamid.…) in the reply (Meta, webhook gateway)',
-		},
-		{
-			displayName: 'Retry When Delivery Is Unknown',
-			name: 'retryUnknownDelivery',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to resend a message whose delivery is unknown: the connection broke after the request was sent, or the provider answered HTTP 500, 502 or 504 (or Meta 131000). The customer may then get the message twice.',
-		},
-		{
-			displayName: 'Status Callback URL',
-			name: 'statusCallbackUrl',
-			displayOptions: { show: { '/authentication': [TWILIO, WEBHOOK] } },
-			type: 'string',
-			default: '',
-			placeholder: 'e.g. https://n8n.example.com/webhook/…',
-			description: "Twilio: where delivery statuses are posted; webhook gateway: replaces the connection's Status URL",
-		},
-		{
-			displayName: 'Tracking Data',
-			name: 'trackingData',
-			displayOptions: { show: { '/authentication': [META] } },
-			type: 'string',
-			default: '',
-			description: 'Meta: an opaque string returned in the status webhooks of this message',
-		},
-		{
-			displayName: 'Validity Period (Seconds)',
-			name: 'validityPeriod',
-			displayOptions: { show: { '/authentication': [TWILIO] } },
-			type: 'number',
-			typeOptions: { minValue: 1, maxValue: 36000 },
-			default: 36000,
-			description: 'Twilio: drop the message if it cannot be sent within this time',
-		},
-	],
-};
+	options: withProviderRules(
+		[
+			{
+				displayName: 'Link Preview',
+				name: 'previewUrl',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to show a preview of the first URL in a text message (Meta)',
+			},
+			{
+				displayName: 'Max Attempts',
+				name: 'maxAttempts',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 10 },
+				default: 5,
+				description: 'Attempts per message when the provider throttles or has a temporary failure',
+			},
+			{
+				displayName: 'Max Concurrent Requests',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 0,
+				description:
+					'How many messages may be on their way at once. 0 chooses enough to keep the pace (one second of messages, at least 8).',
+			},
+			{
+				displayName: 'Messages Per Second',
+				name: 'messagesPerSecond',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				default: 0,
+				description:
+					"Lowers this node's pace below the connection's Messages Per Second (it can never raise it). 0 uses the connection's.",
+			},
+			{
+				displayName: 'Recipient Type',
+				name: 'recipientType',
+				type: 'options',
+				options: [
+					{ name: 'Individual', value: 'individual' },
+					{ name: 'Group', value: 'group' },
+				],
+				default: 'individual',
+				description: 'Meta: a person, or a WhatsApp group ID in Recipient',
+			},
+			{
+				displayName: 'Reply To Message ID',
+				name: 'replyTo',
+				type: 'string',
+				default: '',
+				description: 'Quote a received message (wamid.…) in the reply (Meta, webhook gateway)',
+			},
+			{
+				displayName: 'Retry When Delivery Is Unknown',
+				name: 'retryUnknownDelivery',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to resend a message whose delivery is unknown: the connection broke after the request was sent, or the provider answered HTTP 500, 502 or 504 (or Meta 131000). The customer may then get the message twice.',
+			},
+			{
+				displayName: 'Status Callback URL',
+				name: 'statusCallbackUrl',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. https://n8n.example.com/webhook/…',
+				description: "Twilio: where delivery statuses are posted; webhook gateway: replaces the connection's Status URL",
+			},
+			{
+				displayName: 'Tracking Data',
+				name: 'trackingData',
+				type: 'string',
+				default: '',
+				description: 'Meta: an opaque string returned in the status webhooks of this message',
+			},
+			{
+				displayName: 'Validity Period (Seconds)',
+				name: 'validityPeriod',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 36000 },
+				default: 36000,
+				description: 'Twilio: drop the message if it cannot be sent within this time',
+			},
+		],
+		'sendOptions',
+		'/authentication',
+	),
+});
 
-export const sendProperties: INodeProperties[] = [
-	operationProperty,
-	recipient,
-	messageType,
-	...messageTypeFields,
-	...markReadFields,
-	options,
-];
+/** Built when a node is created, from the message types and the providers in the registry. */
+export function sendProperties(): INodeProperties[] {
+	return [
+		providerProperty(),
+		operationProperty(),
+		recipient,
+		messageTypeProperty(),
+		...withProviderRules(messageTypeFields, 'sendFields', 'authentication'),
+		...ownFields('ownSendFields', 'authentication'),
+		...markReadFields,
+		optionsProperty(),
+	];
+}

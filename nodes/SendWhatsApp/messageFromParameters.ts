@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { inputError } from '../shared/errors';
 import type { OutboundMessage, SendOptions } from '../shared/message';
 import { normalisePhone } from '../shared/phone';
+import { providerFor } from '../shared/providers';
 import { messageTypeFor } from './messages';
 import { readMarkRead } from './messages/markRead';
 import { text, type ParameterReader } from './messages/types';
@@ -50,5 +51,8 @@ export async function messageFromParameters(ctx: IExecuteFunctions, itemIndex: n
 	const type = text(reader, 'messageType', 'text');
 	const definition = messageTypeFor(type);
 	if (!definition) throw inputError(node, i, `Unknown message type "${type}" (item ${i})`);
-	return definition.read(reader, { to, replyTo, options });
+	const message = definition.read(reader, { to, replyTo, options });
+	const own = providerFor(credentialType)?.nodes.ownSendFields ?? [];
+	if (own.length === 0) return message;
+	return { ...message, providerFields: Object.fromEntries(own.map((field) => [field.name, ctx.getNodeParameter(field.name, i, field.default)])) };
 }

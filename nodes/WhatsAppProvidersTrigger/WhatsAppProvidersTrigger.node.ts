@@ -1,8 +1,7 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
-import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../shared/credentialTest';
+import { connectionTests, nodeCredentials } from '../shared/providerFields';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -21,30 +20,19 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
-		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
-		// this node that also checks the Body Template (credentialTest.ts).
-		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
-			{
-				name: 'whatsAppWebhookApi',
-				required: true,
-				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
-				testedBy: 'whatsAppWebhookApiTest',
-			},
-		],
+		// One entry per provider in the registry, each shown only for its Provider option (providerFields.ts).
+		credentials: nodeCredentials(),
 		// `responseData: ''`: n8n answers with the node's `webhookResponse` (the provider's
 		// acknowledgement) once it has created the execution, instead of its default body.
 		webhooks: [
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
 		],
-		properties: [providerProperty, ...triggerProperties],
+		properties: triggerProperties(),
 	};
 
-	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [GATEWAY_CONNECTION_TEST]: testGatewayConnection } };
+	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
+	methods = { credentialTest: connectionTests() };
 
 	webhookMethods = { default: webhookLifecycle };
 

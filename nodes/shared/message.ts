@@ -105,6 +105,8 @@ export type OutboundMessage = {
 	/** The message ID this one replies to (WhatsApp "context"). */
 	replyTo?: string;
 	options: SendOptions;
+	/** The values of the provider's own Send fields (ProviderNodeSurface.ownSendFields), by name. */
+	providerFields?: Record<string, unknown>;
 } & (
 	| { type: 'text'; text: { body: string; previewUrl?: boolean } }
 	| { type: 'media'; media: MediaContent }

@@ -2,7 +2,7 @@ import { readInteractiveBase } from './interactive';
 import { ofType, rows, type MessageTypeDefinition } from './types';
 
 export const buttonsMessage: MessageTypeDefinition = {
-	option: { name: 'Interactive Buttons', value: 'buttons', description: 'Up to 3 reply buttons (Meta, webhook gateway)' },
+	option: { name: 'Interactive Buttons', value: 'buttons', description: 'Up to 3 reply buttons' },
 	fields: [
 		{
 			displayName: 'Buttons',

@@ -5,7 +5,7 @@ import type { ContactContent } from '../../shared/message';
 import { ofType, rows, type MessageTypeDefinition } from './types';
 
 export const contactsMessage: MessageTypeDefinition = {
-	option: { name: 'Contacts', value: 'contacts', description: 'Contact cards (Meta, webhook gateway)' },
+	option: { name: 'Contacts', value: 'contacts', description: 'Contact cards' },
 	fields: [
 		{
 			displayName: 'Contacts',

@@ -6,7 +6,7 @@ import { ofType, rows, text, type MessageTypeDefinition } from './types';
 type Section = { title?: string; rows: Array<{ id: string; title: string; description?: string }> };
 
 export const listMessage: MessageTypeDefinition = {
-	option: { name: 'Interactive List', value: 'list', description: 'A menu of up to 10 rows (Meta, webhook gateway)' },
+	option: { name: 'Interactive List', value: 'list', description: 'A menu of up to 10 rows' },
 	fields: [
 		{
 			displayName: 'Button Text',

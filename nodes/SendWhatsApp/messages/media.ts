@@ -1,7 +1,6 @@
 import { inputError } from '../../shared/errors';
-import { META_LIMITS } from '../../shared/providers/meta/check';
-import { TWILIO_LIMITS } from '../../shared/providers/twilio/check';
 import type { MediaType } from '../../shared/message';
+import { declaredLimits } from '../../shared/providerFields';
 import { ofType, text, type MessageTypeDefinition } from './types';
 
 export const mediaMessage: MessageTypeDefinition = {
@@ -68,7 +67,7 @@ export const mediaMessage: MessageTypeDefinition = {
 			name: 'caption',
 			type: 'string',
 			default: '',
-			description: `Shown under images, videos and documents; up to ${META_LIMITS.caption} characters on Meta Cloud API, ${TWILIO_LIMITS.body} on Twilio`,
+			description: `Shown under images, videos and documents; up to ${declaredLimits('caption')}`,
 			displayOptions: { show: { ...ofType('media'), mediaType: ['image', 'video', 'document'] } },
 		},
 		{

@@ -2,7 +2,7 @@ import { inputError } from '../../shared/errors';
 import { ofType, text, type MessageTypeDefinition } from './types';
 
 export const reactionMessage: MessageTypeDefinition = {
-	option: { name: 'Reaction', value: 'reaction', description: 'An emoji on a received message (Meta, webhook gateway)' },
+	option: { name: 'Reaction', value: 'reaction', description: 'An emoji on a received message' },
 	fields: [
 		{
 			displayName: 'Message ID',

@@ -1,9 +1,9 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import { META, TWILIO, WEBHOOK } from '../../shared/connection';
 import { inputError } from '../../shared/errors';
+import { providerUses } from '../../shared/providerFields';
 import type { TemplateBodyParameter, TemplateButton, TemplateContent, TemplateHeader } from '../../shared/message';
-import { ofType, rows, shownFor, text, type MessageTypeDefinition, type ParameterReader } from './types';
+import { ofType, rows, text, type MessageTypeDefinition, type ParameterReader } from './types';
 
 const fields: INodeProperties[] = [
 	{
@@ -14,7 +14,7 @@ const fields: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. HXb5b62575e6e4ff6129ad7c8efe1f983e',
 		description: 'Twilio Console → Messaging → Content Template Builder',
-		displayOptions: { show: { ...ofType('template'), authentication: [TWILIO] } },
+		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
 		displayName: 'Template Name',
@@ -24,7 +24,7 @@ const fields: INodeProperties[] = [
 		required: true,
 		placeholder: 'e.g. order_confirmation',
 		description: 'The name of an approved template (WhatsApp Manager → Message templates)',
-		displayOptions: { show: { ...ofType('template'), authentication: [META, WEBHOOK] } },
+		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
 		displayName: 'Language Code',
@@ -33,7 +33,7 @@ const fields: INodeProperties[] = [
 		default: 'en_US',
 		placeholder: 'e.g. en_US',
 		description: 'The language the template was approved in',
-		displayOptions: { show: { ...ofType('template'), authentication: [META, WEBHOOK] } },
+		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
 		displayName: 'Variables',
@@ -43,7 +43,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		placeholder: 'Add Variable',
 		description: 'Values for the template placeholders, e.g. name "1" for {{1}}',
-		displayOptions: { show: { ...ofType('template'), authentication: [TWILIO, WEBHOOK] } },
+		displayOptions: { show: { ...ofType('template') } },
 		options: [
 			{
 				name: 'variable',
@@ -69,14 +69,14 @@ const fields: INodeProperties[] = [
 		],
 		default: 'none',
 		description: "The parameter of the template's header, if it has one",
-		displayOptions: { show: { ...ofType('template'), authentication: [META] } },
+		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
 		displayName: 'Header Text',
 		name: 'headerText',
 		type: 'string',
 		default: '',
-		displayOptions: { show: { ...ofType('template'), authentication: [META], templateHeader: ['text'] } },
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['text'] } },
 	},
 	{
 		displayName: 'Header Media Source',
@@ -88,7 +88,7 @@ const fields: INodeProperties[] = [
 		],
 		default: 'url',
 		displayOptions: {
-			show: { ...ofType('template'), authentication: [META], templateHeader: ['image', 'video', 'document'] },
+			show: { ...ofType('template'), templateHeader: ['image', 'video', 'document'] },
 		},
 	},
 	{
@@ -98,7 +98,7 @@ const fields: INodeProperties[] = [
 		default: '',
 		placeholder: 'e.g. https://example.com/banner.jpg',
 		displayOptions: {
-			show: { ...ofType('template'), authentication: [META], templateHeader: ['image', 'video', 'document'] },
+			show: { ...ofType('template'), templateHeader: ['image', 'video', 'document'] },
 		},
 	},
 	{
@@ -106,7 +106,7 @@ const fields: INodeProperties[] = [
 		name: 'headerFileName',
 		type: 'string',
 		default: '',
-		displayOptions: { show: { ...ofType('template'), authentication: [META], templateHeader: ['document'] } },
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['document'] } },
 	},
 	{
 		displayName: 'Header Location',
@@ -114,7 +114,7 @@ const fields: INodeProperties[] = [
 		type: 'collection',
 		default: {},
 		placeholder: 'Add Field',
-		displayOptions: { show: { ...ofType('template'), authentication: [META], templateHeader: ['location'] } },
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['location'] } },
 		options: [
 			{ displayName: 'Latitude', name: 'latitude', type: 'number', typeOptions: { numberPrecision: 6 }, default: 0 },
 			{ displayName: 'Longitude', name: 'longitude', type: 'number', typeOptions: { numberPrecision: 6 }, default: 0 },
@@ -130,7 +130,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		placeholder: 'Add Parameter',
 		description: 'Values for {{1}}, {{2}}, … in the template body, in order (or by name for named parameters)',
-		displayOptions: { show: { ...ofType('template'), authentication: [META] } },
+		displayOptions: { show: { ...ofType('template') } },
 		options: [
 			{
 				name: 'parameter',
@@ -206,7 +206,7 @@ const fields: INodeProperties[] = [
 		default: {},
 		placeholder: 'Add Button Parameter',
 		description: "Parameters of the template's buttons",
-		displayOptions: { show: { ...ofType('template'), authentication: [META] } },
+		displayOptions: { show: { ...ofType('template') } },
 		options: [
 			{
 				name: 'button',
@@ -287,8 +287,6 @@ const fields: INodeProperties[] = [
 		],
 	},
 ];
-
-const field = (name: string) => fields.find((candidate) => candidate.name === name)!;
 
 function parseJsonObject(reader: ParameterReader, value: unknown, name: string): Record<string, unknown> | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
@@ -376,7 +374,7 @@ function readTemplate(reader: ParameterReader): TemplateContent {
 		if (variable.name) variables[String(variable.name)] = String(variable.value ?? '');
 	}
 	// A provider that names its templates by a Content SID (Twilio) reads that, the others name and language.
-	if (shownFor(field('contentSid'), reader.credentialType)) return { contentSid: text(reader, 'contentSid'), variables };
+	if (providerUses(reader.credentialType, 'sendFields', 'contentSid')) return { contentSid: text(reader, 'contentSid'), variables };
 	return {
 		name: text(reader, 'templateName'),
 		language: text(reader, 'templateLanguage', 'en_US') || 'en_US',

@@ -1,8 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { inputError } from '../../shared/errors';
-import { META_LIMITS } from '../../shared/providers/meta/check';
-import { TWILIO_LIMITS } from '../../shared/providers/twilio/check';
+import { declaredLimits } from '../../shared/providerFields';
 import { ofType, type MessageTypeDefinition } from './types';
 
 export const textMessage: MessageTypeDefinition = {
@@ -15,8 +14,8 @@ export const textMessage: MessageTypeDefinition = {
 			typeOptions: { rows: 4 },
 			default: '',
 			required: true,
-			// The limits come from the provider modules, where every item is checked before sending.
-			description: `Up to ${META_LIMITS.text} characters on Meta Cloud API, ${TWILIO_LIMITS.body} on Twilio; a webhook gateway sets its own limit. Every item is checked before the first message goes out.`,
+			// The limits come from the providers, where every item is checked before sending.
+			description: `Up to ${declaredLimits('text')}; a gateway sets its own limit. Every item is checked before the first message goes out.`,
 			displayOptions: { show: ofType('text') },
 		},
 	],

@@ -39,9 +39,3 @@ export function rows<T = IDataObject>(reader: ParameterReader, name: string, key
 	const value = reader.ctx.getNodeParameter(name, reader.itemIndex, {}) as IDataObject;
 	return ((value?.[key] as T[] | undefined) ?? []).filter(Boolean);
 }
-
-/** Whether a field is shown for the chosen provider (fields without a provider rule are shown for all). */
-export function shownFor(field: INodeProperties, credentialType: string): boolean {
-	const providers = field.displayOptions?.show?.authentication as string[] | undefined;
-	return !providers || providers.includes(credentialType);
-}

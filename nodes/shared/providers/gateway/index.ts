@@ -1,6 +1,7 @@
 import { originOf } from '../../mediaFetch';
 import { checkGatewayMessage } from './check';
 import { checkGatewayCredentials, gatewayCredentials, gatewaySecrets } from './connection';
+import { gatewayInboundOptions, gatewayNodeSurface } from './fields';
 import { handleGatewayInbound } from './inbound';
 import { sendGateway } from './send';
 import type { WhatsAppProvider } from '../types';
@@ -8,7 +9,8 @@ import type { WhatsAppProvider } from '../types';
 export const gateway: WhatsAppProvider = {
 	id: 'webhook',
 	credentialType: 'whatsAppWebhookApi',
-	label: 'Webhook Gateway',
+	label: 'Gateway',
+	nodes: gatewayNodeSurface,
 	defaultRatePerSecond: 20,
 
 	secrets: gatewaySecrets,
@@ -18,7 +20,7 @@ export const gateway: WhatsAppProvider = {
 
 	send: sendGateway,
 
-	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, options),
+	handleInbound: (request, credentials, options) => handleGatewayInbound(request, credentials, gatewayInboundOptions(options, credentials)),
 
 	async downloadMedia(_transports, _node, credentials, event, fetchMedia) {
 		if (!event.media?.url) return undefined;

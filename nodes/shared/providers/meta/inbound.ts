@@ -2,7 +2,6 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import { compact, contentType, header, hmacHex, isoFromUnixSeconds, listOf, parseJsonBody, rawBytes, reject, safeEqual, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult, type ParseResult } from '../../inbound';
 import { metaCredentials, type MetaCredentials } from './connection';
-import type { InboundOptions, PhoneNumberScope } from '../types';
 
 /* ------------------------------------------------------------------------------------------------
  * Inbound: the webhook handshake, X-Hub-Signature-256, and the WebhookPayload of the v23.0 spec.
@@ -259,7 +258,10 @@ function takes(event: InboundEvent, credentials: MetaCredentials, scope: PhoneNu
 	return event.account === credentials.phoneNumberId;
 }
 
-export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject, options: InboundOptions = {}): InboundResult {
+/** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
+export type PhoneNumberScope = 'connection' | 'all' | string[];
+
+export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject, options: { phoneNumbers?: PhoneNumberScope } = {}): InboundResult {
 	const credentials = metaCredentials(raw);
 	if (request.method === 'GET') return metaHandshake(request, credentials.verifyToken);
 	if (!credentials.appSecret) {

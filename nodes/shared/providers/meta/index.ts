@@ -1,5 +1,6 @@
 import { checkMetaMessage } from './check';
 import { checkMetaCredentials, metaSecrets } from './connection';
+import { metaNodeSurface, phoneNumberScope } from './fields';
 import { handleMetaInbound } from './inbound';
 import { downloadMetaMedia } from './media';
 import { metaWebhookRegistration } from './registration';
@@ -10,6 +11,7 @@ export const metaCloud: WhatsAppProvider = {
 	id: 'meta',
 	credentialType: 'metaWhatsAppCloudApi',
 	label: 'Meta Cloud API',
+	nodes: metaNodeSurface,
 	// Cloud API default throughput is 80 messages/s per phone number.
 	defaultRatePerSecond: 80,
 
@@ -20,7 +22,7 @@ export const metaCloud: WhatsAppProvider = {
 
 	send: sendMeta,
 
-	handleInbound: (request, credentials, options) => handleMetaInbound(request, credentials, options),
+	handleInbound: (request, credentials, options) => handleMetaInbound(request, credentials, { phoneNumbers: phoneNumberScope(options) }),
 
 	async downloadMedia(transports, node, credentials, event, fetchMedia) {
 		if (!event.media?.id) return undefined;

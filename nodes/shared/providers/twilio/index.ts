@@ -1,5 +1,6 @@
 import { checkTwilioMessage } from './check';
 import { checkTwilioCredentials, twilioSecrets } from './connection';
+import { twilioNodeSurface } from './fields';
 import { handleTwilioInbound } from './inbound';
 import { downloadTwilioMedia } from './media';
 import { sendTwilio } from './send';
@@ -9,6 +10,7 @@ export const twilio: WhatsAppProvider = {
 	id: 'twilio',
 	credentialType: 'twilioWhatsAppApi',
 	label: 'Twilio',
+	nodes: twilioNodeSurface,
 	// Twilio queues per sender; 10/s keeps well inside a new WhatsApp sender's throughput.
 	defaultRatePerSecond: 10,
 

@@ -1,10 +1,10 @@
 import type { ICredentialDataDecryptedObject, ICredentialsDecrypted, ICredentialTestFunctions, INodeCredentialTestResult } from 'n8n-workflow';
 
-import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
-import { parseBodyTemplate, renderBodyTemplate } from './bodyTemplate';
-import { gatewayCredentials } from './providers/gateway/connection';
-import { placeholderValues } from './providers/gateway/send';
-import { headerRecord } from './values';
+import { WhatsAppWebhookApi } from '../../../../credentials/WhatsAppWebhookApi.credentials';
+import { parseBodyTemplate, renderBodyTemplate } from '../../bodyTemplate';
+import { gatewayCredentials } from './connection';
+import { placeholderValues } from './send';
+import { headerRecord } from '../../values';
 
 /** The name the nodes' credentials entry refers to (`testedBy`) and `methods.credentialTest` defines. */
 export const GATEWAY_CONNECTION_TEST = 'whatsAppWebhookApiTest';
