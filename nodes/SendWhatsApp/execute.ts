@@ -83,13 +83,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			}
 			// The message went out: reporting it can no longer fail it. A gateway or proxy may echo
 			// request headers back, so the output never carries a secret.
-			let raw: unknown;
+			let payload: unknown;
 			try {
-				raw = redactValue(result.raw, secrets);
+				payload = redactValue(result.raw, secrets);
 			} catch {
-				raw = '[redacted]';
+				payload = '[redacted]';
 			}
-			return { ...result, raw } as unknown as IDataObject;
+			return { ...result, raw: payload } as unknown as IDataObject;
 		},
 		{
 			preFailed: new Map(invalid.map(({ itemIndex, error }) => [itemIndex, error])),

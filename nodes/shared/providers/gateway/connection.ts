@@ -15,34 +15,34 @@ export interface GatewayCredentials {
 	statusUrl: string;
 }
 
-export function gatewayCredentials(raw: ICredentialDataDecryptedObject): GatewayCredentials {
-	const method = text(raw.method).toUpperCase() || 'POST';
-	const template = raw.bodyTemplate;
+export function gatewayCredentials(stored: ICredentialDataDecryptedObject): GatewayCredentials {
+	const method = text(stored.method).toUpperCase() || 'POST';
+	const template = stored.bodyTemplate;
 	return {
-		url: text(raw.url),
+		url: text(stored.url),
 		method: method as IHttpRequestMethods,
-		authToken: text(raw.authToken),
+		authToken: text(stored.authToken),
 		bodyTemplate: typeof template === 'string' ? template : JSON.stringify(template ?? {}),
-		statusUrl: text(raw.statusUrl),
+		statusUrl: text(stored.statusUrl),
 	};
 }
 
 /** The connection's values that must never appear in an error, a log line or an output item. */
-export function gatewaySecrets(raw: ICredentialDataDecryptedObject): string[] {
+export function gatewaySecrets(stored: ICredentialDataDecryptedObject): string[] {
 	// Header values are often API keys: treat them all as secrets.
-	return [gatewayCredentials(raw).authToken, text(raw.signatureSecret), ...Object.values(headerRecord(raw.headers) ?? {})];
+	return [gatewayCredentials(stored).authToken, text(stored.signatureSecret), ...Object.values(headerRecord(stored.headers) ?? {})];
 }
 
 /** Checks the connection's fields once per execution. */
-export function checkGatewayCredentials(node: INode, raw: ICredentialDataDecryptedObject, connectionName = 'webhook'): void {
-	const credentials = gatewayCredentials(raw);
+export function checkGatewayCredentials(node: INode, stored: ICredentialDataDecryptedObject, connectionName = 'webhook'): void {
+	const credentials = gatewayCredentials(stored);
 	if (!/^https?:\/\//i.test(credentials.url)) {
 		throw inputError(node, undefined, "The webhook connection's URL is not valid", 'Enter the full http(s) URL of the gateway, e.g. https://gateway.example.com/send.');
 	}
 	if (!METHODS.has(credentials.method)) {
 		throw inputError(node, undefined, `The webhook connection's Method must be POST, PUT or PATCH, not ${credentials.method}`);
 	}
-	if (!headerRecord(raw.headers)) {
+	if (!headerRecord(stored.headers)) {
 		throw inputError(node, undefined, "The webhook connection's Headers are not a JSON object", 'Enter headers as {"Header-Name": "value"}.');
 	}
 	try {

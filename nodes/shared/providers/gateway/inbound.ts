@@ -1,7 +1,9 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { compact, contentType, header, hmacHex, parseFormBody, parseJsonBody, rawBytes, reject, safeEqual, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult } from '../../inbound';
-import { firstValueAt, valueAt } from '../../values';
+import { reject, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult } from '../../inbound';
+import { contentType, header, parseFormBody, parseJsonBody, rawBytes } from '../../requestBody';
+import { hmacHex, safeEqual } from '../../signatures';
+import { compact, firstValueAt, valueAt } from '../../values';
 import { gatewayCredentials } from './connection';
 
 /* ------------------------------------------------------------------------------------------------
@@ -126,10 +128,10 @@ export function normaliseGatewayEvent(source: unknown, options: GatewayInboundOp
 
 export function handleGatewayInbound(
 	request: InboundRequest,
-	raw: ICredentialDataDecryptedObject,
+	stored: ICredentialDataDecryptedObject,
 	options: GatewayInboundOptions,
 ): InboundResult {
-	const credentials = gatewayCredentials(raw);
+	const credentials = gatewayCredentials(stored);
 	if (request.method !== 'POST') return reject(405, 'Only POST is accepted');
 	const bytes = rawBytes(request);
 	let checked = false;

@@ -82,9 +82,9 @@ export function buildGatewayRequest(
 
 /** Renders the Body Template for the message, sends it to the gateway and reads its answer. */
 export async function sendGateway(context: SendContext, message: OutboundMessage): Promise<SendResult> {
-	const { node, itemIndex, credentials: raw } = context;
-	const credentials = gatewayCredentials(raw);
-	const secrets = gatewaySecrets(raw);
+	const { node, itemIndex, credentials: stored } = context;
+	const credentials = gatewayCredentials(stored);
+	const secrets = gatewaySecrets(stored);
 	if (message.type === 'markRead') {
 		throw inputError(node, itemIndex, `Mark as Read is not available on a webhook gateway connection (item ${itemIndex})`, 'Read receipts need the Meta Cloud API connection; nothing was sent.');
 	}

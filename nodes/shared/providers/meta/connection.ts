@@ -19,27 +19,27 @@ export interface MetaCredentials {
 	baseUrl: string;
 }
 
-export function metaCredentials(raw: ICredentialDataDecryptedObject): MetaCredentials {
+export function metaCredentials(stored: ICredentialDataDecryptedObject): MetaCredentials {
 	return {
-		accessToken: text(raw.accessToken),
-		phoneNumberId: text(raw.phoneNumberId),
-		wabaId: text(raw.wabaId),
-		appSecret: text(raw.appSecret),
-		verifyToken: text(raw.verifyToken),
-		graphApiVersion: text(raw.graphApiVersion) || DEFAULT_GRAPH_VERSION,
-		baseUrl: baseUrl(raw.baseUrl, DEFAULT_GRAPH_BASE_URL),
+		accessToken: text(stored.accessToken),
+		phoneNumberId: text(stored.phoneNumberId),
+		wabaId: text(stored.wabaId),
+		appSecret: text(stored.appSecret),
+		verifyToken: text(stored.verifyToken),
+		graphApiVersion: text(stored.graphApiVersion) || DEFAULT_GRAPH_VERSION,
+		baseUrl: baseUrl(stored.baseUrl, DEFAULT_GRAPH_BASE_URL),
 	};
 }
 
 /** The connection's values that must never appear in an error, a log line or an output item. */
-export function metaSecrets(raw: ICredentialDataDecryptedObject): string[] {
-	const credentials = metaCredentials(raw);
+export function metaSecrets(stored: ICredentialDataDecryptedObject): string[] {
+	const credentials = metaCredentials(stored);
 	return [credentials.accessToken, credentials.appSecret, credentials.verifyToken];
 }
 
 /** Checks the connection's fields once per execution. */
-export function checkMetaCredentials(node: INode, raw: ICredentialDataDecryptedObject): void {
-	const credentials = metaCredentials(raw);
+export function checkMetaCredentials(node: INode, stored: ICredentialDataDecryptedObject): void {
+	const credentials = metaCredentials(stored);
 	if (!/^\d+$/.test(credentials.phoneNumberId)) {
 		throw inputError(node, undefined, "The Meta connection's Phone Number ID is not valid", 'It is a number such as 106540352242922 (App Dashboard → WhatsApp → API Setup), not the phone number itself.');
 	}

@@ -1,6 +1,9 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { compact, contentType, header, hmacHex, isoFromUnixSeconds, listOf, parseJsonBody, rawBytes, reject, safeEqual, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult, type ParseResult } from '../../inbound';
+import { reject, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult } from '../../inbound';
+import { contentType, header, parseJsonBody, rawBytes, type ParseResult } from '../../requestBody';
+import { hmacHex, safeEqual } from '../../signatures';
+import { compact, isoFromUnixSeconds, listOf } from '../../values';
 import { metaCredentials, type MetaCredentials } from './connection';
 
 /* ------------------------------------------------------------------------------------------------
@@ -205,8 +208,8 @@ export function normaliseMetaPayload(payload: unknown, skipped: InboundNote[] = 
 			skipped.push({ level: 'warn', message: `skipped entry ${entryIndex}: it has no "changes" list` });
 			return;
 		}
-		(entry.changes as unknown[]).forEach((raw, changeIndex) => {
-			const change = (raw && typeof raw === 'object' ? raw : {}) as { field?: unknown; value?: unknown };
+		(entry.changes as unknown[]).forEach((received, changeIndex) => {
+			const change = (received && typeof received === 'object' ? received : {}) as { field?: unknown; value?: unknown };
 			const field = typeof change.field === 'string' ? change.field : '';
 			const where = `entry ${entryIndex}, change ${changeIndex}`;
 			if (!change.value || typeof change.value !== 'object' || Array.isArray(change.value)) {
@@ -261,8 +264,8 @@ function takes(event: InboundEvent, credentials: MetaCredentials, scope: PhoneNu
 /** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
 export type PhoneNumberScope = 'connection' | 'all' | string[];
 
-export function handleMetaInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject, options: { phoneNumbers?: PhoneNumberScope } = {}): InboundResult {
-	const credentials = metaCredentials(raw);
+export function handleMetaInbound(request: InboundRequest, stored: ICredentialDataDecryptedObject, options: { phoneNumbers?: PhoneNumberScope } = {}): InboundResult {
+	const credentials = metaCredentials(stored);
 	if (request.method === 'GET') return metaHandshake(request, credentials.verifyToken);
 	if (!credentials.appSecret) {
 		return unauthorized('the Meta connection has no App Secret, so no request can be verified: add it to the connection');

@@ -53,12 +53,12 @@ export function buildMetaUploadRequest(credentials: MetaCredentials, file: Binar
 export async function downloadMetaMedia(
 	transport: Transport,
 	node: INode,
-	raw: ICredentialDataDecryptedObject,
+	stored: ICredentialDataDecryptedObject,
 	mediaId: string,
 	fetchMedia: MediaFetcher,
 ): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
-	const credentials = metaCredentials(raw);
-	const secrets = metaSecrets(raw);
+	const credentials = metaCredentials(stored);
+	const secrets = metaSecrets(stored);
 	const lookup = await graphCall(transport, node, 0, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
 	const info = lookup.body as { url?: string; mime_type?: string };
 	if (!info.url) throw inputError(node, undefined, `Meta returned no download URL for media ${mediaId}`);

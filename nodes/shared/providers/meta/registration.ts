@@ -8,12 +8,12 @@ import type { WhatsAppProvider } from '../types';
 export async function metaWebhookOverride(
 	transport: Transport,
 	node: INode,
-	raw: ICredentialDataDecryptedObject,
+	stored: ICredentialDataDecryptedObject,
 	action: 'get' | 'set' | 'clear',
 	callbackUrl = '',
 ): Promise<string | undefined> {
-	const credentials = metaCredentials(raw);
-	const secrets = metaSecrets(raw);
+	const credentials = metaCredentials(stored);
+	const secrets = metaSecrets(stored);
 	const url = graphUrl(credentials, encodeURIComponent(credentials.phoneNumberId));
 	if (action === 'get') {
 		const response = await graphCall(transport, node, 0, { method: 'GET', url, qs: { fields: 'webhook_configuration' }, json: true }, secrets);

@@ -203,9 +203,9 @@ export function buildMetaMessageBody(
 
 /** Uploads the item's file if it has one, sends the message and reads Meta's answer. */
 export async function sendMeta(context: SendContext, message: OutboundMessage): Promise<SendResult> {
-	const { node, itemIndex, transport, credentials: raw } = context;
-	const credentials = metaCredentials(raw);
-	const secrets = metaSecrets(raw);
+	const { node, itemIndex, transport, credentials: stored } = context;
+	const credentials = metaCredentials(stored);
+	const secrets = metaSecrets(stored);
 	let uploadedMediaId: string | undefined;
 	if (message.type === 'media' && message.media.binary) {
 		const file = message.media.binary;

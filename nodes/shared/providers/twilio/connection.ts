@@ -18,25 +18,25 @@ export interface TwilioCredentials {
 	baseUrl: string;
 }
 
-export function twilioCredentials(raw: ICredentialDataDecryptedObject): TwilioCredentials {
+export function twilioCredentials(stored: ICredentialDataDecryptedObject): TwilioCredentials {
 	return {
-		accountSid: text(raw.accountSid),
-		authToken: text(raw.authToken),
-		from: text(raw.from),
-		messagingServiceSid: text(raw.messagingServiceSid),
-		baseUrl: baseUrl(raw.baseUrl, DEFAULT_TWILIO_BASE_URL),
+		accountSid: text(stored.accountSid),
+		authToken: text(stored.authToken),
+		from: text(stored.from),
+		messagingServiceSid: text(stored.messagingServiceSid),
+		baseUrl: baseUrl(stored.baseUrl, DEFAULT_TWILIO_BASE_URL),
 	};
 }
 
 /** The connection's values that must never appear in an error, a log line or an output item. */
-export function twilioSecrets(raw: ICredentialDataDecryptedObject): string[] {
-	const { accountSid, authToken } = twilioCredentials(raw);
+export function twilioSecrets(stored: ICredentialDataDecryptedObject): string[] {
+	const { accountSid, authToken } = twilioCredentials(stored);
 	return [authToken, Buffer.from(`${accountSid}:${authToken}`).toString('base64')];
 }
 
 /** Checks the connection's fields once per execution. */
-export function checkTwilioCredentials(node: INode, raw: ICredentialDataDecryptedObject): void {
-	const credentials = twilioCredentials(raw);
+export function checkTwilioCredentials(node: INode, stored: ICredentialDataDecryptedObject): void {
+	const credentials = twilioCredentials(stored);
 	if (!ACCOUNT_SID.test(credentials.accountSid)) {
 		throw inputError(node, undefined, 'The Twilio connection\'s Account SID is not valid', 'It starts with AC followed by 32 hexadecimal characters (Twilio Console → Account Info).');
 	}

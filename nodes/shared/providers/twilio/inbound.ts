@@ -1,7 +1,10 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { createHash } from 'node:crypto';
 
-import { compact, contentType, header, hmacBase64, parseFormBody, parseJsonBody, rawBytes, reject, safeEqual, unauthorized, type InboundEvent, type InboundRequest, type InboundResult } from '../../inbound';
+import { reject, unauthorized, type InboundEvent, type InboundRequest, type InboundResult } from '../../inbound';
+import { contentType, header, parseFormBody, parseJsonBody, rawBytes } from '../../requestBody';
+import { hmacBase64, safeEqual } from '../../signatures';
+import { compact } from '../../values';
 import { twilioCredentials } from './connection';
 import { HINTS } from './errors';
 
@@ -121,8 +124,8 @@ export function normaliseTwilioParams(params: Record<string, string | string[]>)
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-export function handleTwilioInbound(request: InboundRequest, raw: ICredentialDataDecryptedObject): InboundResult {
-	const credentials = twilioCredentials(raw);
+export function handleTwilioInbound(request: InboundRequest, stored: ICredentialDataDecryptedObject): InboundResult {
+	const credentials = twilioCredentials(stored);
 	if (request.method !== 'POST') return reject(405, 'Only POST is accepted');
 	const signature = header(request, 'x-twilio-signature');
 	const type = contentType(request);

@@ -8,10 +8,10 @@ import { twilioCredentials } from './connection';
  * URL); Twilio answers with a redirect to its CDN, which is fetched without them.
  */
 export async function downloadTwilioMedia(
-	raw: ICredentialDataDecryptedObject,
+	stored: ICredentialDataDecryptedObject,
 	url: string,
 	fetchMedia: MediaFetcher,
 ): Promise<{ data: Buffer; mimeType?: string }> {
-	const file = await fetchMedia(url, { ownOrigin: originOf(twilioCredentials(raw).baseUrl) });
+	const file = await fetchMedia(url, { ownOrigin: originOf(twilioCredentials(stored).baseUrl) });
 	return { data: file.data, mimeType: file.mimeType };
 }

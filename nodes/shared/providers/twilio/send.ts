@@ -118,9 +118,9 @@ export function buildTwilioRequest(
 
 /** Sends the message through Twilio's Messages API and reads its answer. */
 export async function sendTwilio(context: SendContext, message: OutboundMessage): Promise<SendResult> {
-	const { node, itemIndex, credentials: raw } = context;
-	const credentials = twilioCredentials(raw);
-	const secrets = twilioSecrets(raw);
+	const { node, itemIndex, credentials: stored } = context;
+	const credentials = twilioCredentials(stored);
+	const secrets = twilioSecrets(stored);
 	const result = await context.transport(buildTwilioRequest(node, itemIndex, credentials, message));
 	const response = successful(result, node, itemIndex, PROVIDER, secrets, (answer) => twilioError(node, itemIndex, answer, secrets));
 	const body = response.body as { sid?: string; status?: string };
