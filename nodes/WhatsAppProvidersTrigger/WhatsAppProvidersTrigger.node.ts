@@ -1,7 +1,7 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { connectionTests, nodeCredentials } from '../shared/providerFields';
+import { connectionTests, withRegistryCredentials } from '../shared/providerFields';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -20,8 +20,16 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider in the registry, each shown only for its Provider option (providerFields.ts).
-		credentials: nodeCredentials(),
+		// One entry per provider, completed from the registry in the constructor. n8n's lint rule
+		// (credential-test-required) reads testedBy only from an entry written out here, so the gateway's is.
+		credentials: [
+			{
+				name: 'whatsAppWebhookApi',
+				required: true,
+				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
+				testedBy: 'whatsAppWebhookApiTest',
+			},
+		],
 		// `responseData: ''`: n8n answers with the node's `webhookResponse` (the provider's
 		// acknowledgement) once it has created the execution, instead of its default body.
 		webhooks: [
@@ -30,6 +38,10 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		],
 		properties: triggerProperties(),
 	};
+
+	constructor() {
+		this.description.credentials = withRegistryCredentials(this.description.credentials ?? []);
+	}
 
 	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
 	methods = { credentialTest: connectionTests() };

@@ -32,9 +32,14 @@ export function providerCredentials(): INodeCredentialDescription[] {
 	}));
 }
 
-/** The nodes' credentials: each provider's entry, with its connection test (testedBy) where it has one. */
-export function nodeCredentials(): INodeCredentialDescription[] {
+/**
+ * The nodes' credentials: each provider's entry in the registry's order, with its connection test
+ * (testedBy) where it has one; an entry the node file writes out itself (for n8n's lint rules) is kept.
+ */
+export function withRegistryCredentials(writtenOut: INodeCredentialDescription[]): INodeCredentialDescription[] {
 	return providerCredentials().map((entry) => {
+		const written = writtenOut.find((candidate) => candidate.name === entry.name);
+		if (written) return written;
 		const test = providerFor(entry.name)?.nodes.connectionTest;
 		return test ? { ...entry, testedBy: test.name } : entry;
 	});
