@@ -1,6 +1,6 @@
 /** The sandbox's two limiter shapes (sandbox/limiters.js), alone with explicit times and through the sandbox. */
-import { createLimiter } from '../sandbox/limiters';
-import { DEFAULT_ACCOUNTS, startSandbox, type Sandbox } from '../sandbox';
+import { createLimiter } from '../../sandbox/limiters';
+import { DEFAULT_ACCOUNTS, startSandbox, type Sandbox } from '../../sandbox';
 
 const META = DEFAULT_ACCOUNTS.meta;
 

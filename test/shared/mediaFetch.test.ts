@@ -11,10 +11,10 @@ import { hostname } from 'node:os';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { startSandbox, type Sandbox } from '../sandbox';
-import { defaultMaxBytes, isPublicAddress, parseAllowedHosts } from '../nodes/shared/mediaFetch';
-import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { startTrigger, type TriggerServer } from './helpers/trigger';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { defaultMaxBytes, isPublicAddress, parseAllowedHosts } from '../../nodes/shared/mediaFetch';
+import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../helpers/fixtures';
+import { startTrigger, type TriggerServer } from '../helpers/trigger';
 
 let sb: Sandbox;
 const closers: Array<() => Promise<void>> = [];

@@ -3,8 +3,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 
-import { startSandbox, DEFAULT_ACCOUNTS, metaSignature } from '../sandbox';
-import type { Sandbox, MultipartBody } from '../sandbox';
+import { startSandbox, DEFAULT_ACCOUNTS, metaSignature } from '../../sandbox';
+import type { Sandbox, MultipartBody } from '../../sandbox';
 
 // ---------------------------------------------------------------- helpers
 

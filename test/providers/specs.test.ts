@@ -9,7 +9,7 @@ import {
 	validateTwilioCreateMessage,
 	validateTwilioMessageResource,
 	type MetaMessageValidator,
-} from './helpers/specs';
+} from '../helpers/specs';
 
 const TO = '15551234567';
 

@@ -6,11 +6,11 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { META_LIMITS } from '../nodes/shared/providers/meta/check';
-import { TWILIO_LIMITS } from '../nodes/shared/providers/twilio/check';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp, type RunOptions, type RunResult } from './helpers/n8n';
+import { META_LIMITS } from '../../../nodes/shared/providers/meta/check';
+import { TWILIO_LIMITS } from '../../../nodes/shared/providers/twilio/check';
+import { startSandbox, type Sandbox } from '../../../sandbox';
+import { connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
+import { runSendWhatsApp, type RunOptions, type RunResult } from '../../helpers/n8n';
 
 let sb: Sandbox;
 

@@ -9,13 +9,13 @@ import * as path from 'node:path';
 
 import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
 
-import { startSandbox, type Sandbox } from '../sandbox';
-import { handleGatewayInbound } from '../nodes/shared/providers/gateway/inbound';
-import { triggerProperties } from '../nodes/WhatsAppProvidersTrigger/description';
-import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
-import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';
-import { connections, WEBHOOK } from './helpers/fixtures';
-import { startTrigger, type TriggerServer } from './helpers/trigger';
+import { startSandbox, type Sandbox } from '../../../sandbox';
+import { handleGatewayInbound } from '../../../nodes/shared/providers/gateway/inbound';
+import { triggerProperties } from '../../../nodes/WhatsAppProvidersTrigger/description';
+import { WhatsAppProvidersTrigger } from '../../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
+import { WhatsAppWebhookApi } from '../../../credentials/WhatsAppWebhookApi.credentials';
+import { connections, WEBHOOK } from '../../helpers/fixtures';
+import { startTrigger, type TriggerServer } from '../../helpers/trigger';
 
 const SECRET = 'gateway-connection-signing-secret';
 const hex = (secret: string, data: string) => createHmac('sha256', secret).update(data).digest('hex');
@@ -135,7 +135,7 @@ describe('the timestamped scheme', () => {
 	});
 
 	it('the README\'s worked example is what the scheme computes', () => {
-		const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+		const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
 		const example = /Secret: `([^`]+)`[\s\S]*?Timestamp: `(\d+)`[\s\S]*?Body: `([^`]+)`[\s\S]*?Signature: `sha256=([0-9a-f]{64})`/.exec(readme);
 		expect(example).not.toBeNull();
 		const [, secret, timestamp, raw, signature] = example!;

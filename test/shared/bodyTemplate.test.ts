@@ -1,4 +1,4 @@
-import { parseBodyTemplate, PLACEHOLDER_NAMES, renderBodyTemplate, TemplateError } from '../nodes/shared/bodyTemplate';
+import { parseBodyTemplate, PLACEHOLDER_NAMES, renderBodyTemplate, TemplateError } from '../../nodes/shared/bodyTemplate';
 
 const render = (template: string, values: Record<string, unknown>) =>
 	JSON.parse(renderBodyTemplate(parseBodyTemplate(template), values)) as Record<string, unknown>;

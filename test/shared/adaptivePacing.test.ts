@@ -5,10 +5,10 @@
  */
 import type { INode } from 'n8n-workflow';
 
-import { MetaWhatsAppCloudApi } from '../credentials/MetaWhatsAppCloudApi.credentials';
-import { TwilioWhatsAppApi } from '../credentials/TwilioWhatsAppApi.credentials';
-import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';
-import { providerApiError } from '../nodes/shared/errors';
+import { MetaWhatsAppCloudApi } from '../../credentials/MetaWhatsAppCloudApi.credentials';
+import { TwilioWhatsAppApi } from '../../credentials/TwilioWhatsAppApi.credentials';
+import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
+import { providerApiError } from '../../nodes/shared/errors';
 import {
 	AdaptivePacer,
 	DEFAULT_RETRY_POLICY,
@@ -18,9 +18,9 @@ import {
 	runPool,
 	withRetries,
 	type Limiter,
-} from '../nodes/shared/pacing';
-import { providerFor } from '../nodes/shared/providers';
-import { FakeClock } from './helpers/fakeClock';
+} from '../../nodes/shared/pacing';
+import { providerFor } from '../../nodes/shared/providers';
+import { FakeClock } from '../helpers/fakeClock';
 
 const node = { id: '1', name: 'Send WhatsApp', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
 const throttled = () =>

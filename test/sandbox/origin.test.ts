@@ -2,7 +2,7 @@
  * The sandbox's control API (issue 10): a web page open in the same browser must not be able to
  * fire webhooks or read the accounts through it, so requests carrying a foreign Origin are refused.
  */
-import { startSandbox, type Sandbox } from '../sandbox';
+import { startSandbox, type Sandbox } from '../../sandbox';
 
 let sb: Sandbox;
 beforeAll(async () => {

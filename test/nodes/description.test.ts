@@ -1,10 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { SendWhatsApp } from '../nodes/SendWhatsApp/SendWhatsApp.node';
-import { PROVIDERS } from '../nodes/shared/providers';
-import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
-import { CREDENTIAL_TYPES } from './helpers/n8n';
-import packageJson from '../package.json';
+import { SendWhatsApp } from '../../nodes/SendWhatsApp/SendWhatsApp.node';
+import { PROVIDERS } from '../../nodes/shared/providers';
+import { WhatsAppProvidersTrigger } from '../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
+import { CREDENTIAL_TYPES } from '../helpers/n8n';
+import packageJson from '../../package.json';
 
 const SECRET_NAMES = ['authToken', 'accessToken', 'appSecret', 'verifyToken'];
 

@@ -8,9 +8,9 @@ import type { AddressInfo } from 'node:net';
 
 import type { INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
-import { DEFAULT_BODY_TEMPLATE } from '../credentials/WhatsAppWebhookApi.credentials';
-import { WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp, type RunOptions } from './helpers/n8n';
+import { DEFAULT_BODY_TEMPLATE } from '../../../credentials/WhatsAppWebhookApi.credentials';
+import { WEBHOOK } from '../../helpers/fixtures';
+import { runSendWhatsApp, type RunOptions } from '../../helpers/n8n';
 
 interface Received {
 	to: string;

@@ -7,17 +7,17 @@
 import { CredentialTestContext } from 'n8n-core';
 import type { ICredentialsDecrypted, IDataObject, INodeProperties, IWorkflowExecuteAdditionalData } from 'n8n-workflow';
 
-import { WhatsAppWebhookApi } from '../credentials/WhatsAppWebhookApi.credentials';
-import { SendWhatsApp } from '../nodes/SendWhatsApp/SendWhatsApp.node';
-import { WhatsAppProvidersTrigger } from '../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
-import { providerCredentials } from '../nodes/shared/providerFields';
-import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../nodes/shared/providers/gateway/connectionTest';
-import { META_LIMITS } from '../nodes/shared/providers/meta/check';
-import { TWILIO_LIMITS } from '../nodes/shared/providers/twilio/check';
-import { metaError, startSandbox, twilioError, type Sandbox } from '../sandbox';
-import { accounts, connections, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp } from './helpers/n8n';
-import { validateMetaMessage } from './helpers/specs';
+import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
+import { SendWhatsApp } from '../../nodes/SendWhatsApp/SendWhatsApp.node';
+import { WhatsAppProvidersTrigger } from '../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
+import { providerCredentials } from '../../nodes/shared/providerFields';
+import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../../nodes/shared/providers/gateway/connectionTest';
+import { META_LIMITS } from '../../nodes/shared/providers/meta/check';
+import { TWILIO_LIMITS } from '../../nodes/shared/providers/twilio/check';
+import { metaError, startSandbox, twilioError, type Sandbox } from '../../sandbox';
+import { accounts, connections, META, TWILIO, WEBHOOK } from '../helpers/fixtures';
+import { runSendWhatsApp } from '../helpers/n8n';
+import { validateMetaMessage } from '../helpers/specs';
 
 let sb: Sandbox;
 

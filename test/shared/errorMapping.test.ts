@@ -6,11 +6,11 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { answerOutcome } from '../nodes/shared/outcome';
-import { classifyFailure } from '../nodes/shared/pacing';
-import { metaError, startSandbox, twilioError, type FailNextOptions, type Sandbox } from '../sandbox';
-import { connections, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp } from './helpers/n8n';
+import { answerOutcome } from '../../nodes/shared/outcome';
+import { classifyFailure } from '../../nodes/shared/pacing';
+import { metaError, startSandbox, twilioError, type FailNextOptions, type Sandbox } from '../../sandbox';
+import { connections, META, TWILIO, WEBHOOK } from '../helpers/fixtures';
+import { runSendWhatsApp } from '../helpers/n8n';
 
 let sb: Sandbox;
 

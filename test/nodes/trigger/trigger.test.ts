@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 import twilioLib from 'twilio';
 
-import { startSandbox, type FireOptions, type Sandbox } from '../sandbox';
-import { handleMetaInbound, normaliseMetaPayload } from '../nodes/shared/providers/meta/inbound';
-import { verifyTwilioSignature } from '../nodes/shared/providers/twilio/inbound';
-import { ITEM_FIELDS } from '../nodes/shared/inbound';
-import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { metaWebhookExamples } from './helpers/specs';
-import { startTrigger, type TriggerServer } from './helpers/trigger';
+import { startSandbox, type FireOptions, type Sandbox } from '../../../sandbox';
+import { handleMetaInbound, normaliseMetaPayload } from '../../../nodes/shared/providers/meta/inbound';
+import { verifyTwilioSignature } from '../../../nodes/shared/providers/twilio/inbound';
+import { ITEM_FIELDS } from '../../../nodes/shared/inbound';
+import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
+import { metaWebhookExamples } from '../../helpers/specs';
+import { startTrigger, type TriggerServer } from '../../helpers/trigger';
 
 let sb: Sandbox;
 const triggers: TriggerServer[] = [];

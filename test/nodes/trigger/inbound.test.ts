@@ -9,11 +9,11 @@ import { createRequire } from 'node:module';
 import type { IDataObject } from 'n8n-workflow';
 import twilioLib from 'twilio';
 
-import { startSandbox, type FireOptions, type Sandbox } from '../sandbox';
-import { DeliveryMemory } from '../nodes/shared/dedupe';
-import type { InboundEvent } from '../nodes/shared/inbound';
-import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { startTrigger, type TriggerServer } from './helpers/trigger';
+import { startSandbox, type FireOptions, type Sandbox } from '../../../sandbox';
+import { DeliveryMemory } from '../../../nodes/shared/dedupe';
+import type { InboundEvent } from '../../../nodes/shared/inbound';
+import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
+import { startTrigger, type TriggerServer } from '../../helpers/trigger';
 
 let sb: Sandbox;
 const triggers: TriggerServer[] = [];

@@ -1,4 +1,4 @@
-import { normalisePhone, toDigits, toTwilioAddress } from '../nodes/shared/phone';
+import { normalisePhone, toDigits, toTwilioAddress } from '../../nodes/shared/phone';
 
 describe('normalisePhone', () => {
 	it.each([

@@ -1,7 +1,7 @@
-import { MIN_SUBSTRING_SECRET_LENGTH, redact, redactValue } from '../nodes/shared/errors';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { connections, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp } from './helpers/n8n';
+import { MIN_SUBSTRING_SECRET_LENGTH, redact, redactValue } from '../../nodes/shared/errors';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { connections, WEBHOOK } from '../helpers/fixtures';
+import { runSendWhatsApp } from '../helpers/n8n';
 
 describe('redactValue', () => {
 	it('leaves a timestamp alone that contains a short gateway header value (1718 in 1718000000123)', () => {

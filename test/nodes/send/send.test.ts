@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { startSandbox, type RecordedRequest, type Sandbox } from '../sandbox';
-import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp, type RunResult } from './helpers/n8n';
-import { parseForm, validateMetaMessage, validateTwilioCreateMessage } from './helpers/specs';
+import { startSandbox, type RecordedRequest, type Sandbox } from '../../../sandbox';
+import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
+import { runSendWhatsApp, type RunResult } from '../../helpers/n8n';
+import { parseForm, validateMetaMessage, validateTwilioCreateMessage } from '../../helpers/specs';
 
 let sb: Sandbox;
 

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData } from 'n8n-workflow';
 
-import { providerApiError } from '../nodes/shared/errors';
-import { runItems } from '../nodes/shared/itemLoop';
+import { providerApiError } from '../../nodes/shared/errors';
+import { runItems } from '../../nodes/shared/itemLoop';
 import {
 	autoConcurrency,
 	classifyFailure,
@@ -14,8 +14,8 @@ import {
 	throttlesConnection,
 	withRetries,
 	type RetryPolicy,
-} from '../nodes/shared/pacing';
-import { FakeClock } from './helpers/fakeClock';
+} from '../../nodes/shared/pacing';
+import { FakeClock } from '../helpers/fakeClock';
 
 const node = { id: '1', name: 'Send WhatsApp', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
 

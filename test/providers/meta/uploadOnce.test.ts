@@ -4,10 +4,10 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { ByteBudget, ExecutionUploads, sha256Hex } from '../nodes/shared/media';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { connections, META, WEBHOOK } from './helpers/fixtures';
-import { runSendWhatsApp } from './helpers/n8n';
+import { ByteBudget, ExecutionUploads, sha256Hex } from '../../../nodes/shared/media';
+import { startSandbox, type Sandbox } from '../../../sandbox';
+import { connections, META, WEBHOOK } from '../../helpers/fixtures';
+import { runSendWhatsApp } from '../../helpers/n8n';
 
 let sb: Sandbox;
 
