@@ -48,10 +48,13 @@ export function checkGatewayCredentials(node: INode, stored: ICredentialDataDecr
 	try {
 		parseBodyTemplate(credentials.bodyTemplate);
 	} catch (error) {
-		const failure =
-			error instanceof TemplateError
-				? inputError(node, undefined, `Webhook connection "${connectionName}": ${error.message}`, 'Fix the Body Template in the connection: it must be JSON, and placeholders must be among the listed names.')
-				: toNodeError(node, error, undefined);
-		throw failure;
+		throw bodyTemplateFailure(node, undefined, error, connectionName);
 	}
+}
+
+/** A Body Template that does not parse or render: the connection named, and how to fix it. */
+export function bodyTemplateFailure(node: INode, itemIndex: number | undefined, error: unknown, connectionName: string) {
+	return error instanceof TemplateError
+		? inputError(node, itemIndex, `Webhook connection "${connectionName}": ${error.message}`, 'Fix the Body Template in the connection: it must be JSON, and placeholders must be among the listed names.')
+		: toNodeError(node, error, itemIndex);
 }

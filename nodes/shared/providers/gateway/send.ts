@@ -1,11 +1,11 @@
 import type { IHttpRequestOptions, INode } from 'n8n-workflow';
 
-import { parseBodyTemplate, renderBodyTemplate, TemplateError, type PlaceholderValues } from '../../bodyTemplate';
-import { inputError, toNodeError } from '../../errors';
+import { parseBodyTemplate, renderBodyTemplate, type PlaceholderValues } from '../../bodyTemplate';
+import { inputError } from '../../errors';
 import type { OutboundMessage, SendResult } from '../../message';
 import { networkError } from '../../transport';
 import { firstValueAt } from '../../values';
-import { gatewayCredentials, gatewaySecrets, PROVIDER, type GatewayCredentials } from './connection';
+import { bodyTemplateFailure, gatewayCredentials, gatewaySecrets, PROVIDER, type GatewayCredentials } from './connection';
 import { gatewayError } from './errors';
 import type { SendContext } from '../types';
 
@@ -66,11 +66,7 @@ export function buildGatewayRequest(
 	try {
 		body = renderBodyTemplate(parseBodyTemplate(credentials.bodyTemplate), placeholderValues(message, credentials.statusUrl));
 	} catch (error) {
-		const failure =
-			error instanceof TemplateError
-				? inputError(node, itemIndex, `Webhook connection "${connectionName}": ${error.message}`, 'Fix the Body Template in the connection: it must be JSON, and placeholders must be among the listed names.')
-				: toNodeError(node, error, itemIndex);
-		throw failure;
+		throw bodyTemplateFailure(node, itemIndex, error, connectionName);
 	}
 	return {
 		method: credentials.method,
