@@ -1,7 +1,7 @@
 /**
  * Import rules of the package, checked in `npm run lint` (depcruise nodes credentials):
  * no import cycles; nodes/ imports nothing from sandbox/, scripts/ or test/; provider modules never
- * import the node files (they are reached only through the provider interface and the registry).
+ * import the node files; the nodes reach a provider only through the registry and the interface.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -26,6 +26,13 @@ module.exports = {
 			severity: 'error',
 			from: { path: '^nodes/shared/providers/' },
 			to: { path: '^nodes/(SendWhatsApp|WhatsAppProvidersTrigger)/' },
+		},
+		{
+			name: 'nodes-through-registry',
+			comment: 'The nodes and the shared modules reach a provider only through the registry and the interface (providers/index.ts, types.ts), never a provider folder.',
+			severity: 'error',
+			from: { path: '^nodes/(SendWhatsApp/|WhatsAppProvidersTrigger/|shared/[^/]+$)' },
+			to: { path: '^nodes/shared/providers/[^/]+/' },
 		},
 	],
 	options: {
