@@ -6,8 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
-import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
+import { connectionTests, withRegistryCredentials } from '../shared/providerFields';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -24,12 +23,9 @@ export class SendWhatsApp implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
-		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
-		// this node that also checks the Body Template (credentialTest.ts).
+		// One entry per provider, completed from the registry in the constructor. n8n's lint rule
+		// (credential-test-required) reads testedBy only from an entry written out here, so the gateway's is.
 		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
 			{
 				name: 'whatsAppWebhookApi',
 				required: true,
@@ -37,11 +33,15 @@ export class SendWhatsApp implements INodeType {
 				testedBy: 'whatsAppWebhookApiTest',
 			},
 		],
-		properties: [providerProperty, ...sendProperties],
+		properties: sendProperties(),
 	};
 
-	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
+	constructor() {
+		this.description.credentials = withRegistryCredentials(this.description.credentials ?? []);
+	}
+
+	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
+	methods = { credentialTest: connectionTests() };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

@@ -6,10 +6,11 @@ import { runItems } from '../shared/itemLoop';
 import { ByteBudget, ExecutionUploads } from '../shared/media';
 import type { OutboundMessage, SendResult } from '../shared/message';
 import { DEFAULT_RETRY_POLICY, pacingSettings } from '../shared/pacing';
-import { providerFor } from '../shared/providers';
+import { PROVIDERS, providerFor } from '../shared/providers';
 import { createTransport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
-import { readMessage } from './readMessage';
+import { messageFromParameters } from './messageFromParameters';
+import { unsupportedBy } from './messages';
 
 /** The item's binary file, read now (pre-flight only named it). */
 async function withBinary(ctx: IExecuteFunctions, itemIndex: number, message: OutboundMessage): Promise<OutboundMessage> {
@@ -26,7 +27,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const provider = providerFor(credentialType);
 	if (!provider) {
 		throw new NodeOperationError(node, `Unknown provider "${credentialType}"`, {
-			description: 'Choose Twilio, Meta WhatsApp Cloud API or Webhook Gateway as the Provider.',
+			description: `Choose ${PROVIDERS.map((known) => known.nodes.name).join(', ').replace(/, ([^,]*)$/, ' or $1')} as the Provider.`,
 		});
 	}
 	const credentials = await this.getCredentials(credentialType);
@@ -45,8 +46,9 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const invalid: InvalidItem[] = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			const message = await readMessage(this, itemIndex, credentialType);
-			const violations = provider.check({ credentials, node, itemIndex, connectionName }, message);
+			const message = await messageFromParameters(this, itemIndex, credentialType);
+			const checked = provider.check({ credentials, node, itemIndex, connectionName }, message);
+			const violations = checked.length > 0 ? checked : unsupportedBy(provider, message);
 			if (violations.length > 0) throw invalidItemError(node, itemIndex, violations);
 			messages[itemIndex] = message;
 		} catch (error) {
@@ -81,13 +83,13 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			}
 			// The message went out: reporting it can no longer fail it. A gateway or proxy may echo
 			// request headers back, so the output never carries a secret.
-			let raw: unknown;
+			let payload: unknown;
 			try {
-				raw = redactValue(result.raw, secrets);
+				payload = redactValue(result.raw, secrets);
 			} catch {
-				raw = '[redacted]';
+				payload = '[redacted]';
 			}
-			return { ...result, raw } as unknown as IDataObject;
+			return { ...result, raw: payload } as unknown as IDataObject;
 		},
 		{
 			preFailed: new Map(invalid.map(({ itemIndex, error }) => [itemIndex, error])),

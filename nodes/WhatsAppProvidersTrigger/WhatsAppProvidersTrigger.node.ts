@@ -1,8 +1,7 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { providerProperty } from '../shared/connection';
-import { testWebhookConnection, WEBHOOK_CONNECTION_TEST } from '../shared/credentialTest';
+import { connectionTests, withRegistryCredentials } from '../shared/providerFields';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -21,12 +20,9 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider (as providerCredentials in connection.ts, which a test compares), written
-		// out so that n8n's lint rules can see the gateway's testedBy: its Test button runs a function of
-		// this node that also checks the Body Template (credentialTest.ts).
+		// One entry per provider, completed from the registry in the constructor. n8n's lint rule
+		// (credential-test-required) reads testedBy only from an entry written out here, so the gateway's is.
 		credentials: [
-			{ name: 'twilioWhatsAppApi', required: true, displayOptions: { show: { authentication: ['twilioWhatsAppApi'] } } },
-			{ name: 'metaWhatsAppCloudApi', required: true, displayOptions: { show: { authentication: ['metaWhatsAppCloudApi'] } } },
 			{
 				name: 'whatsAppWebhookApi',
 				required: true,
@@ -40,11 +36,15 @@ export class WhatsAppProvidersTrigger implements INodeType {
 			{ name: 'setup', httpMethod: 'GET', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
 			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: 'whatsapp' },
 		],
-		properties: [providerProperty, ...triggerProperties],
+		properties: triggerProperties(),
 	};
 
-	/** The gateway connection's Test button (see credentialTest.ts). */
-	methods = { credentialTest: { [WEBHOOK_CONNECTION_TEST]: testWebhookConnection } };
+	constructor() {
+		this.description.credentials = withRegistryCredentials(this.description.credentials ?? []);
+	}
+
+	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
+	methods = { credentialTest: connectionTests() };
 
 	webhookMethods = { default: webhookLifecycle };
 

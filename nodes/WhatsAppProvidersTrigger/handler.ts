@@ -14,8 +14,6 @@ import { deliveryMemory } from '../shared/dedupe';
 import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
 import { providerFor, type WhatsAppProvider } from '../shared/providers';
-import type { InboundOptions, PhoneNumberScope } from '../shared/providers/types';
-import type { GatewayField, GatewayInboundOptions } from '../shared/providers/webhook';
 import { createPlainTransport, createTransport, type Transports } from '../shared/transport';
 
 function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: WhatsAppProvider; credentialType: string } {
@@ -23,26 +21,6 @@ function providerOf(context: IWebhookFunctions | IHookFunctions): { provider: Wh
 	const provider = providerFor(credentialType);
 	if (!provider) throw new NodeOperationError(context.getNode(), `Unknown provider "${credentialType}"`);
 	return { provider, credentialType };
-}
-
-function phoneNumberScope(options: IDataObject): PhoneNumberScope {
-	if (options.phoneNumbers === 'all') return 'all';
-	if (options.phoneNumbers === 'list') {
-		const ids = String(options.phoneNumberIds ?? '')
-			.split(/[\s,;]+/)
-			.map((id) => id.trim())
-			.filter(Boolean);
-		// An empty list would take nothing at all: keep the connection's own number then.
-		return ids.length > 0 ? ids : 'connection';
-	}
-	return 'connection';
-}
-
-function inboundOptions(options: IDataObject, credentials: ICredentialDataDecryptedObject): InboundOptions {
-	const gateway = gatewayOptions(options);
-	// The connection's secret wins; a secret saved on the node (type versions 1 and 1.1) still works.
-	const connectionSecret = typeof credentials.signatureSecret === 'string' ? credentials.signatureSecret : '';
-	return { ...gateway, signatureSecret: connectionSecret || gateway.signatureSecret, phoneNumbers: phoneNumberScope(options) };
 }
 
 /** Whether an event is a delivery status of a sent message (a failed one included). */
@@ -62,23 +40,6 @@ export function wantedBy(triggerOn: Iterable<string>): (event: InboundEvent) => 
 
 /** How long a delivery is remembered, in minutes, by default: Meta resends for hours, Twilio within seconds. */
 const REPEAT_WINDOW_MINUTES = 60;
-
-function gatewayOptions(options: IDataObject): GatewayInboundOptions {
-	const paths: Partial<Record<GatewayField, string>> = {};
-	for (const entry of ((options.fieldPaths as IDataObject | undefined)?.path as IDataObject[] | undefined) ?? []) {
-		if (entry.field && entry.path) paths[entry.field as GatewayField] = String(entry.path);
-	}
-	return {
-		eventsPath: (options.eventsPath as string) || undefined,
-		paths,
-		signatureHeader: (options.signatureHeader as string) || undefined,
-		signatureSecret: (options.signatureSecret as string) || undefined,
-		signatureScheme: options.signatureScheme === 'timestamped' ? 'timestamped' : 'body',
-		timestampHeader: (options.timestampHeader as string) || undefined,
-		toleranceSeconds: options.timestampTolerance === undefined ? undefined : Number(options.timestampTolerance),
-		allowUnauthenticated: options.allowUnauthenticated === true,
-	};
-}
 
 type RawBodyRequest = { rawBody?: Buffer; readRawBody?: () => Promise<void> };
 
@@ -137,7 +98,7 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
-	const result = provider.handleInbound(request, credentials, inboundOptions(options, credentials));
+	const result = provider.handleInbound(request, credentials, options);
 	const secrets = provider.secrets(credentials);
 	if (result.kind === 'reject') {
 		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));

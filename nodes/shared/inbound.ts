@@ -1,8 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
 /**
- * The inbound side shared by every provider: the request as the trigger received it, the common
- * item shape, and the few primitives (timing-safe compare, body parsing) every provider needs.
+ * The inbound model shared by every provider: the request as the trigger received it, what a provider
+ * answers (events, or which 4xx), and the common item shape. Reading the request's body is in
+ * requestBody.ts, signature primitives in signatures.ts.
  */
 export type InboundEventKind = 'message' | 'status' | 'error' | 'update';
 
@@ -96,93 +95,3 @@ export const reject = (status: number, message: string, reason?: string): Inboun
 
 /** A request that failed authentication: the caller learns no more than that. */
 export const unauthorized = (reason: string): InboundResult => reject(401, 'Unauthorized', reason);
-
-export function header(request: InboundRequest, name: string): string | undefined {
-	const wanted = name.toLowerCase();
-	for (const [key, value] of Object.entries(request.headers)) {
-		if (key.toLowerCase() === wanted) return Array.isArray(value) ? value[0] : value;
-	}
-	return undefined;
-}
-
-/** The media type without parameters, lower case ('application/json'). */
-export function contentType(request: InboundRequest): string {
-	return (header(request, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
-}
-
-/** Compares two strings in constant time for equal lengths; different lengths are unequal. */
-export function safeEqual(actual: string, expected: string): boolean {
-	const a = Buffer.from(actual, 'utf8');
-	const b = Buffer.from(expected, 'utf8');
-	if (a.length !== b.length) {
-		timingSafeEqual(b, b); // same work either way
-		return false;
-	}
-	return timingSafeEqual(a, b);
-}
-
-export function hmacHex(algorithm: 'sha256' | 'sha1', secret: string, data: Buffer | string): string {
-	return createHmac(algorithm, secret).update(data).digest('hex');
-}
-
-export function hmacBase64(algorithm: 'sha256' | 'sha1', secret: string, data: Buffer | string): string {
-	return createHmac(algorithm, secret).update(data).digest('base64');
-}
-
-/** The raw body as bytes: what n8n kept, or (when it kept nothing) the parsed body re-serialised. */
-export function rawBytes(request: InboundRequest): Buffer {
-	if (request.rawBody) return request.rawBody;
-	const parsed = request.parsedBody;
-	if (parsed === undefined || parsed === null) return Buffer.alloc(0);
-	if (typeof parsed === 'string') return Buffer.from(parsed);
-	if (Object.keys(parsed as object).length === 0) return Buffer.alloc(0);
-	return Buffer.from(JSON.stringify(parsed));
-}
-
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; status: number; message: string };
-
-export function parseJsonBody(bytes: Buffer): ParseResult<unknown> {
-	if (bytes.length === 0) return { ok: false, status: 400, message: 'Empty body' };
-	try {
-		return { ok: true, value: JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')) as unknown };
-	} catch {
-		return { ok: false, status: 400, message: 'Malformed JSON body' };
-	}
-}
-
-/** x-www-form-urlencoded into name → value (a repeated name → array), in order. */
-export function parseFormBody(bytes: Buffer): ParseResult<Record<string, string | string[]>> {
-	if (bytes.length === 0) return { ok: false, status: 400, message: 'Empty body' };
-	const text = bytes.toString('utf8');
-	if (!/^[^=&]+=[^&]*(&[^=&]+=[^&]*)*&?$/.test(text.trim())) {
-		return { ok: false, status: 400, message: 'Malformed form body' };
-	}
-	const out: Record<string, string | string[]> = {};
-	try {
-		for (const [key, value] of new URLSearchParams(text)) {
-			const existing = out[key];
-			if (existing === undefined) out[key] = value;
-			else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-		}
-	} catch {
-		return { ok: false, status: 400, message: 'Malformed form body' };
-	}
-	return { ok: true, value: out };
-}
-
-export function isoFromUnixSeconds(value: unknown): string | undefined {
-	const seconds = Number(value);
-	if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
-	const date = new Date(seconds * 1000);
-	return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** The array at a field, or an empty one: payloads are checked, never trusted to be well formed. */
-export function listOf<T = Record<string, unknown>>(value: unknown): T[] {
-	return Array.isArray(value) ? (value.filter((entry) => entry && typeof entry === 'object') as T[]) : [];
-}
-
-/** Drops undefined fields so items stay clean. */
-export function compact<T extends object>(value: T): T {
-	return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
-}

@@ -34,7 +34,7 @@ export interface MediaContent {
 	id?: string;
 	/** The binary file, once read for sending. */
 	binary?: BinaryFile;
-	/** The binary file to read for sending (set by readMessage; `binary` is filled in when sending). */
+	/** The binary file to read for sending (set by messageFromParameters; `binary` is filled in when sending). */
 	file?: BinaryReference;
 	caption?: string;
 	fileName?: string;
@@ -105,6 +105,8 @@ export type OutboundMessage = {
 	/** The message ID this one replies to (WhatsApp "context"). */
 	replyTo?: string;
 	options: SendOptions;
+	/** The values of the provider's own Send fields (ProviderNodeSurface.ownSendFields), by name. */
+	providerFields?: Record<string, unknown>;
 } & (
 	| { type: 'text'; text: { body: string; previewUrl?: boolean } }
 	| { type: 'media'; media: MediaContent }

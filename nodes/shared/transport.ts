@@ -123,8 +123,8 @@ export function successful(
 
 /** Retry-After in milliseconds, from seconds or an HTTP date; undefined when absent. */
 export function retryAfterMs(headers: Record<string, unknown>, now = Date.now()): number | undefined {
-	const raw = headers['retry-after'] ?? headers['Retry-After'];
-	const value = Array.isArray(raw) ? raw[0] : raw;
+	const given = headers['retry-after'] ?? headers['Retry-After'];
+	const value = Array.isArray(given) ? given[0] : given;
 	if (value === undefined || value === null || value === '') return undefined;
 	const seconds = Number(value);
 	if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

@@ -4,7 +4,7 @@ import type { INode } from 'n8n-workflow';
 /**
  * Pre-flight checks: every item is checked before the first send. A rule broken by one item is a
  * Violation (which field, its value, which rule); the limits themselves live in the provider module
- * that owns them (e.g. META_LIMITS in metaCloud.ts), declared once as data.
+ * that owns them (e.g. META_LIMITS in providers/meta/check.ts), declared once as data.
  */
 export interface Violation {
 	/** The field as the user sees it in the node, e.g. "Text", "Reply Buttons → Title (button 2)". */
@@ -106,7 +106,7 @@ function shortenValue(value: unknown): unknown {
 	return typeof value === 'string' && charCount(value) > 40 ? shorten(value) : value;
 }
 
-/** The violations an error carries (an input error made by readMessage or a provider's check). */
+/** The violations an error carries (an input error made by messageFromParameters or a provider's check). */
 export function violationsOf(error: unknown): Violation[] {
 	const failure = error as { context?: { violations?: Violation[]; violation?: Violation }; message?: string; description?: string | null } | undefined;
 	const context = failure?.context;

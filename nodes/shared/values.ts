@@ -47,3 +47,20 @@ export function firstValueAt(source: unknown, paths: string[]): unknown {
 	}
 	return undefined;
 }
+
+export function isoFromUnixSeconds(value: unknown): string | undefined {
+	const seconds = Number(value);
+	if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
+	const date = new Date(seconds * 1000);
+	return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/** The array at a field, or an empty one: payloads are checked, never trusted to be well formed. */
+export function listOf<T = Record<string, unknown>>(value: unknown): T[] {
+	return Array.isArray(value) ? (value.filter((entry) => entry && typeof entry === 'object') as T[]) : [];
+}
+
+/** Drops undefined fields so items stay clean. */
+export function compact<T extends object>(value: T): T {
+	return Object.fromEntries(Object.entries(value).filter(([, inner]) => inner !== undefined)) as T;
+}

@@ -1,19 +1,44 @@
-import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, ICredentialTestFunction, IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { MediaFetcher } from '../mediaFetch';
 import type { BinaryFile, OutboundMessage, SendResult } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
-import type { GatewayInboundOptions } from './webhook';
 
-/** Which Meta phone numbers a trigger takes: the connection's own, every number of the app, or these IDs. */
-export type PhoneNumberScope = 'connection' | 'all' | string[];
+/** The provider's ID in output items (`provider`): stored in users' data, so it never changes. */
+export type ProviderId = string;
 
-/** What the trigger passes to every provider; each provider reads only its own options. */
-export type InboundOptions = GatewayInboundOptions & { phoneNumbers?: PhoneNumberScope };
-
-export type ProviderId = 'twilio' | 'meta' | 'webhook';
+/**
+ * What a provider brings to the nodes. The nodes build the Provider dropdown and every display rule
+ * that depends on the provider from these declarations, so no node file names a provider.
+ */
+export interface ProviderNodeSurface {
+	/** The Provider dropdown's option (its value is the credential type). */
+	name: string;
+	description: string;
+	/** Send WhatsApp's operations it offers ('send', 'markAsRead'). */
+	operations: string[];
+	/** Message Type values it sends; others are refused before anything is sent. */
+	messageTypes: string[];
+	/** Send WhatsApp fields of the message types (by parameter name) that only some providers use. */
+	sendFields?: string[];
+	/** Send WhatsApp options (by name, in Options) that only some providers use. */
+	sendOptions?: string[];
+	/**
+	 * Its own Send WhatsApp fields, shown only for it; their values reach `send` and `check` as
+	 * `message.providerFields`.
+	 */
+	ownSendFields?: INodeProperties[];
+	/** Its own trigger fields, shown only for it (notices come first, the others after Trigger On). */
+	triggerFields?: INodeProperties[];
+	/** Its own trigger options (in Options), shown only for it. */
+	triggerOptions?: INodeProperties[];
+	/** Its longest text and caption (characters), shown in the fields' descriptions; checked by `check`. */
+	limits?: { text?: number; caption?: number };
+	/** A function of the nodes that tests its connection (the credential's testedBy), if it has one. */
+	connectionTest?: { name: string; test: ICredentialTestFunction };
+}
 
 export interface SendContext {
 	transport: Transport;
@@ -50,6 +75,7 @@ export interface WhatsAppProvider {
 	/** The n8n credential type name; also the value of the node's Provider option. */
 	credentialType: string;
 	label: string;
+	nodes: ProviderNodeSurface;
 	/** A rate (messages/second) that stays inside the provider's default limits. */
 	defaultRatePerSecond: number;
 	/** The credential values that must never appear in an error, a log line or an output item. */
@@ -63,8 +89,11 @@ export interface WhatsAppProvider {
 	check(context: CheckContext, message: OutboundMessage): Violation[];
 	/** Builds the request(s), sends them through n8n, parses the answer or maps the provider's error. */
 	send(context: SendContext, message: OutboundMessage): Promise<SendResult>;
-	/** Verifies an inbound request and turns it into events, or says which 4xx to answer. */
-	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, options: InboundOptions): InboundResult;
+	/**
+	 * Verifies an inbound request and turns it into events, or says which 4xx to answer. `triggerOptions`
+	 * are the trigger's Options as saved; the provider reads its own (those it declares in `nodes`).
+	 */
+	handleInbound(request: InboundRequest, credentials: ICredentialDataDecryptedObject, triggerOptions: IDataObject): InboundResult;
 	/**
 	 * Downloads the media of an inbound message: provider API calls through `transports`, the file
 	 * itself through `fetchMedia` (safe downloads: address checks, credentials to the own origin only, size limit).

@@ -1,0 +1,392 @@
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import { inputError } from '../../shared/errors';
+import { providerUses } from '../../shared/providerFields';
+import type { TemplateBodyParameter, TemplateButton, TemplateContent, TemplateHeader } from '../../shared/message';
+import { ofType, rows, text, type MessageTypeDefinition, type ParameterReader } from './types';
+
+const fields: INodeProperties[] = [
+	{
+		displayName: 'Content SID',
+		name: 'contentSid',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. HXb5b62575e6e4ff6129ad7c8efe1f983e',
+		description: 'Twilio Console → Messaging → Content Template Builder',
+		displayOptions: { show: { ...ofType('template') } },
+	},
+	{
+		displayName: 'Template Name',
+		name: 'templateName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. order_confirmation',
+		description: 'The name of an approved template (WhatsApp Manager → Message templates)',
+		displayOptions: { show: { ...ofType('template') } },
+	},
+	{
+		displayName: 'Language Code',
+		name: 'templateLanguage',
+		type: 'string',
+		default: 'en_US',
+		placeholder: 'e.g. en_US',
+		description: 'The language the template was approved in',
+		displayOptions: { show: { ...ofType('template') } },
+	},
+	{
+		displayName: 'Variables',
+		name: 'templateVariables',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Variable',
+		description: 'Values for the template placeholders, e.g. name "1" for {{1}}',
+		displayOptions: { show: { ...ofType('template') } },
+		options: [
+			{
+				name: 'variable',
+				displayName: 'Variable',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'e.g. 1' },
+					{ displayName: 'Value', name: 'value', type: 'string', default: '' },
+					],
+			},
+		],
+	},
+	{
+		displayName: 'Header',
+		name: 'templateHeader',
+		type: 'options',
+		options: [
+			{ name: 'Document', value: 'document' },
+			{ name: 'Image', value: 'image' },
+			{ name: 'Location', value: 'location' },
+			{ name: 'None', value: 'none' },
+			{ name: 'Text', value: 'text' },
+			{ name: 'Video', value: 'video' },
+		],
+		default: 'none',
+		description: "The parameter of the template's header, if it has one",
+		displayOptions: { show: { ...ofType('template') } },
+	},
+	{
+		displayName: 'Header Text',
+		name: 'headerText',
+		type: 'string',
+		default: '',
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['text'] } },
+	},
+	{
+		displayName: 'Header Media Source',
+		name: 'headerMediaSource',
+		type: 'options',
+		options: [
+			{ name: 'URL', value: 'url' },
+			{ name: 'Media ID', value: 'id' },
+		],
+		default: 'url',
+		displayOptions: {
+			show: { ...ofType('template'), templateHeader: ['image', 'video', 'document'] },
+		},
+	},
+	{
+		displayName: 'Header Media URL or ID',
+		name: 'headerMedia',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://example.com/banner.jpg',
+		displayOptions: {
+			show: { ...ofType('template'), templateHeader: ['image', 'video', 'document'] },
+		},
+	},
+	{
+		displayName: 'Header Document File Name',
+		name: 'headerFileName',
+		type: 'string',
+		default: '',
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['document'] } },
+	},
+	{
+		displayName: 'Header Location',
+		name: 'headerLocation',
+		type: 'collection',
+		default: {},
+		placeholder: 'Add Field',
+		displayOptions: { show: { ...ofType('template'), templateHeader: ['location'] } },
+		options: [
+			{ displayName: 'Latitude', name: 'latitude', type: 'number', typeOptions: { numberPrecision: 6 }, default: 0 },
+			{ displayName: 'Longitude', name: 'longitude', type: 'number', typeOptions: { numberPrecision: 6 }, default: 0 },
+			{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+			{ displayName: 'Address', name: 'address', type: 'string', default: '' },
+		],
+	},
+	{
+		displayName: 'Body Parameters',
+		name: 'bodyParameters',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		default: {},
+		placeholder: 'Add Parameter',
+		description: 'Values for {{1}}, {{2}}, … in the template body, in order (or by name for named parameters)',
+		displayOptions: { show: { ...ofType('template') } },
+		options: [
+			{
+				name: 'parameter',
+				displayName: 'Parameter',
+				values: [
+					{
+						displayName: 'Amount',
+						name: 'amount',
+						type: 'number',
+						typeOptions: { numberPrecision: 3 },
+						displayOptions: { show: { type: ['currency'] } },
+						default: 0,
+						description: 'The amount in the currency, e.g. 100.99',
+					},
+					{
+						displayName: 'Currency Code',
+						name: 'currencyCode',
+						type: 'string',
+						displayOptions: { show: { type: ['currency'] } },
+						default: 'USD',
+					},
+					{
+						displayName: 'Fallback Value',
+						name: 'fallback',
+						type: 'string',
+						displayOptions: { show: { type: ['currency', 'date_time'] } },
+						default: '',
+						description: 'Shown when the value cannot be localised, e.g. \'$100.99\' or \'February 25, 1977\'',
+					},
+					{
+						displayName: 'Parameter Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						description: 'Only for templates with named parameters ({{customer_name}})',
+					},
+					{
+						displayName: 'Text',
+						name: 'text',
+						type: 'string',
+						displayOptions: { show: { type: ['text'] } },
+						default: '',
+					},
+					{
+						displayName: 'Type',
+						name: 'type',
+						type: 'options',
+						options: [
+							{
+								name: 'Text',
+								value: 'text',
+							},
+							{
+								name: 'Currency',
+								value: 'currency',
+							},
+							{
+								name: 'Date Time',
+								value: 'date_time',
+							},
+						],
+						default: 'text',
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Buttons',
+		name: 'templateButtons',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Button Parameter',
+		description: "Parameters of the template's buttons",
+		displayOptions: { show: { ...ofType('template') } },
+		options: [
+			{
+				name: 'button',
+				displayName: 'Button',
+				values: [
+					{
+						displayName: 'Button Index',
+						name: 'index',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 9 },
+						default: 0,
+						description: 'Position of the button in the template, starting at 0',
+					},
+					{
+						displayName: 'Coupon Code',
+						name: 'couponCode',
+						type: 'string',
+						displayOptions: { show: { type: ['copy_code'] } },
+						default: '',
+					},
+					{
+						displayName: 'Flow Action Data (JSON)',
+						name: 'flowActionData',
+						type: 'json',
+						displayOptions: { show: { type: ['flow'] } },
+						default: '',
+					},
+					{
+						displayName: 'Flow Token',
+						name: 'flowToken',
+						type: 'string',
+						displayOptions: { show: { type: ['flow'] } },
+						typeOptions: { password: true },
+						default: '',
+					},
+					{
+						displayName: 'Kind',
+						name: 'type',
+						type: 'options',
+						options: [
+							{
+								name: 'Quick Reply',
+								value: 'quick_reply',
+							},
+							{
+								name: 'URL',
+								value: 'url',
+							},
+							{
+								name: 'Copy Code',
+								value: 'copy_code',
+							},
+							{
+								name: 'Flow',
+								value: 'flow',
+							},
+						],
+						default: 'quick_reply',
+					},
+					{
+						displayName: 'Payload',
+						name: 'payload',
+						type: 'string',
+						displayOptions: { show: { type: ['quick_reply'] } },
+						default: '',
+						description: 'Returned in the webhook when the customer taps the button',
+					},
+					{
+						displayName: 'URL Suffix',
+						name: 'text',
+						type: 'string',
+						displayOptions: { show: { type: ['url'] } },
+						default: '',
+						description: 'Appended to the button\'s URL as approved in the template',
+					},
+				],
+			},
+		],
+	},
+];
+
+function parseJsonObject(reader: ParameterReader, value: unknown, name: string): Record<string, unknown> | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	if (typeof value === 'object') return value as Record<string, unknown>;
+	try {
+		const parsed = JSON.parse(String(value)) as unknown;
+		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+	} catch {
+		// reported below
+	}
+	const i = reader.itemIndex;
+	throw inputError(reader.ctx.getNode(), i, `${name} is not a JSON object (item ${i})`, 'Enter an object such as {"screen": "WELCOME"}.', {
+		field: name,
+		value,
+		rule: 'must be a JSON object',
+	});
+}
+
+function readHeader(reader: ParameterReader): TemplateHeader | undefined {
+	const headerType = text(reader, 'templateHeader', 'none');
+	if (headerType === 'text') return { type: 'text', text: text(reader, 'headerText') };
+	if (headerType === 'image' || headerType === 'video' || headerType === 'document') {
+		const source = text(reader, 'headerMediaSource', 'url');
+		const value = text(reader, 'headerMedia');
+		return {
+			type: headerType,
+			...(source === 'id' ? { id: value } : { url: value }),
+			...(headerType === 'document' && text(reader, 'headerFileName') ? { fileName: text(reader, 'headerFileName') } : {}),
+		};
+	}
+	if (headerType === 'location') {
+		const location = reader.ctx.getNodeParameter('headerLocation', reader.itemIndex, {}) as IDataObject;
+		return {
+			type: 'location',
+			latitude: Number(location.latitude ?? 0),
+			longitude: Number(location.longitude ?? 0),
+			name: (location.name as string) || undefined,
+			address: (location.address as string) || undefined,
+		};
+	}
+	return undefined;
+}
+
+function readBody(reader: ParameterReader): TemplateBodyParameter[] {
+	return rows<IDataObject>(reader, 'bodyParameters', 'parameter').map((parameter) => {
+		const name = (parameter.name as string) || undefined;
+		if (parameter.type === 'currency') {
+			return {
+				type: 'currency',
+				fallback: String(parameter.fallback ?? ''),
+				code: String(parameter.currencyCode ?? 'USD'),
+				amount1000: Math.round(Number(parameter.amount ?? 0) * 1000),
+				name,
+			};
+		}
+		if (parameter.type === 'date_time') return { type: 'date_time', fallback: String(parameter.fallback ?? ''), name };
+		return { type: 'text', text: String(parameter.text ?? ''), name };
+	});
+}
+
+function readButtons(reader: ParameterReader): TemplateButton[] {
+	return rows<IDataObject>(reader, 'templateButtons', 'button').map((button) => {
+		const index = Number(button.index ?? 0);
+		switch (button.type) {
+			case 'url':
+				return { type: 'url', index, text: String(button.text ?? '') };
+			case 'copy_code':
+				return { type: 'copy_code', index, couponCode: String(button.couponCode ?? '') };
+			case 'flow':
+				return {
+					type: 'flow',
+					index,
+					flowToken: (button.flowToken as string) || undefined,
+					flowActionData: parseJsonObject(reader, button.flowActionData, 'Flow Action Data'),
+				};
+			default:
+				return { type: 'quick_reply', index, payload: String(button.payload ?? '') };
+		}
+	});
+}
+
+function readTemplate(reader: ParameterReader): TemplateContent {
+	const variables: Record<string, string> = {};
+	for (const variable of rows<{ name: string; value: string }>(reader, 'templateVariables', 'variable')) {
+		if (variable.name) variables[String(variable.name)] = String(variable.value ?? '');
+	}
+	// A provider that names its templates by a Content SID (Twilio) reads that, the others name and language.
+	if (providerUses(reader.credentialType, 'sendFields', 'contentSid')) return { contentSid: text(reader, 'contentSid'), variables };
+	return {
+		name: text(reader, 'templateName'),
+		language: text(reader, 'templateLanguage', 'en_US') || 'en_US',
+		header: readHeader(reader),
+		body: readBody(reader),
+		buttons: readButtons(reader),
+		variables,
+	};
+}
+
+export const templateMessage: MessageTypeDefinition = {
+	option: { name: 'Template', value: 'template', description: 'An approved template: required outside the 24-hour window' },
+	fields,
+	read: (reader, common) => ({ ...common, type: 'template', template: readTemplate(reader) }),
+};
