@@ -1,11 +1,13 @@
 import type {
 	ICredentialDataDecryptedObject,
-		ICredentialType,
+	ICredentialTestRequest,
+	ICredentialType,
 	IHttpRequestOptions,
 	Icon,
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { parseBodyTemplate } from '../nodes/shared/bodyTemplate';
 import { headerRecord } from '../nodes/shared/values';
 import { pacingProperties } from '../nodes/shared/pacingFields';
 
@@ -105,6 +107,8 @@ export class WhatsAppWebhookApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
+		// Only the connection test sends HEAD: it also checks what a send would need first.
+		if (requestOptions.method === 'HEAD') checkForConnectionTest(credentials);
 		const headers: Record<string, string> = {
 			...(headerRecord(credentials.headers) ?? {}),
 			...((requestOptions.headers as Record<string, string> | undefined) ?? {}),
@@ -114,7 +118,29 @@ export class WhatsAppWebhookApi implements ICredentialType {
 		return { ...requestOptions, headers };
 	}
 
-	// No request test here: the nodes test this connection with a function (testedBy
-	// whatsAppWebhookApiTest, nodes/shared/credentialTest.ts) that checks the Body Template as well
-	// as sending a HEAD request to the URL.
+	// A gateway has no standard "who am I" endpoint: HEAD asks for nothing to be sent and still proves
+	// that the URL answers and accepts the credentials. Before it goes out, authenticate() checks the
+	// Body Template and the Headers, so a connection that could not send fails its test.
+	test: ICredentialTestRequest = {
+		request: {
+			url: '={{$credentials.url}}',
+			method: 'HEAD',
+		},
+	};
+}
+
+/**
+ * The connection's Test button: the Body Template must be JSON with known placeholders and the
+ * Headers a JSON object. The error's message is what n8n shows next to the Test button.
+ */
+export function checkForConnectionTest(credentials: ICredentialDataDecryptedObject): void {
+	const template = typeof credentials.bodyTemplate === 'string' && credentials.bodyTemplate.trim() ? credentials.bodyTemplate : DEFAULT_BODY_TEMPLATE;
+	try {
+		parseBodyTemplate(template);
+	} catch (error) {
+		throw new Error(`This connection could not send: ${(error as Error).message}. Fix the Body Template (its description lists the placeholders).`);
+	}
+	if (!headerRecord(credentials.headers)) {
+		throw new Error('This connection could not send: the Headers are not a JSON object. Enter headers as {"Header-Name": "value"}.');
+	}
 }

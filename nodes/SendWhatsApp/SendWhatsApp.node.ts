@@ -6,7 +6,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { connectionTests, withRegistryCredentials } from '../shared/providerFields';
+import { providerCredentials } from '../shared/providerFields';
 import { sendProperties } from './description';
 import { execute } from './execute';
 
@@ -23,25 +23,10 @@ export class SendWhatsApp implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider, completed from the registry in the constructor. n8n's lint rule
-		// (credential-test-required) reads testedBy only from an entry written out here, so the gateway's is.
-		credentials: [
-			{
-				name: 'whatsAppWebhookApi',
-				required: true,
-				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
-				testedBy: 'whatsAppWebhookApiTest',
-			},
-		],
+		// One entry per provider, from the registry.
+		credentials: providerCredentials(),
 		properties: sendProperties(),
 	};
-
-	constructor() {
-		this.description.credentials = withRegistryCredentials(this.description.credentials ?? []);
-	}
-
-	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
-	methods = { credentialTest: connectionTests() };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

@@ -1,7 +1,7 @@
 import type { INodeType, INodeTypeDescription, IWebhookFunctions, IWebhookResponseData } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
-import { connectionTests, withRegistryCredentials } from '../shared/providerFields';
+import { providerCredentials } from '../shared/providerFields';
 import { triggerProperties } from './description';
 import { handleWebhook, webhookLifecycle } from './handler';
 
@@ -20,16 +20,8 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		defaults: { name: 'WhatsApp Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		// One entry per provider, completed from the registry in the constructor. n8n's lint rule
-		// (credential-test-required) reads testedBy only from an entry written out here, so the gateway's is.
-		credentials: [
-			{
-				name: 'whatsAppWebhookApi',
-				required: true,
-				displayOptions: { show: { authentication: ['whatsAppWebhookApi'] } },
-				testedBy: 'whatsAppWebhookApiTest',
-			},
-		],
+		// One entry per provider, from the registry.
+		credentials: providerCredentials(),
 		// `responseData: ''`: n8n answers with the node's `webhookResponse` (the provider's
 		// acknowledgement) once it has created the execution, instead of its default body.
 		webhooks: [
@@ -38,13 +30,6 @@ export class WhatsAppProvidersTrigger implements INodeType {
 		],
 		properties: triggerProperties(),
 	};
-
-	constructor() {
-		this.description.credentials = withRegistryCredentials(this.description.credentials ?? []);
-	}
-
-	/** The connections' Test buttons that the providers bring as functions of the nodes (e.g. the gateway's). */
-	methods = { credentialTest: connectionTests() };
 
 	webhookMethods = { default: webhookLifecycle };
 

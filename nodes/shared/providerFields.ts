@@ -1,4 +1,4 @@
-import type { ICredentialTestFunction, INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
+import type { INodeCredentialDescription, INodeProperties } from 'n8n-workflow';
 
 import { DEFAULT_PROVIDER, PROVIDERS, providerFor, type ProviderNodeSurface, type WhatsAppProvider } from './providers';
 
@@ -30,24 +30,6 @@ export function providerCredentials(): INodeCredentialDescription[] {
 		required: true,
 		displayOptions: { show: { authentication: [provider.credentialType] } },
 	}));
-}
-
-/**
- * The nodes' credentials: each provider's entry in the registry's order, with its connection test
- * (testedBy) where it has one; an entry the node file writes out itself (for n8n's lint rules) is kept.
- */
-export function withRegistryCredentials(writtenOut: INodeCredentialDescription[]): INodeCredentialDescription[] {
-	return providerCredentials().map((entry) => {
-		const written = writtenOut.find((candidate) => candidate.name === entry.name);
-		if (written) return written;
-		const test = providerFor(entry.name)?.nodes.connectionTest;
-		return test ? { ...entry, testedBy: test.name } : entry;
-	});
-}
-
-/** The nodes' `methods.credentialTest`: the connection tests the providers bring. */
-export function connectionTests(): Record<string, ICredentialTestFunction> {
-	return Object.fromEntries(PROVIDERS.flatMap(({ nodes }) => (nodes.connectionTest ? [[nodes.connectionTest.name, nodes.connectionTest.test]] : [])));
 }
 
 type Declared = 'sendFields' | 'sendOptions';

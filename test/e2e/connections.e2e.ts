@@ -109,6 +109,17 @@ describe("n8n's credential test (the Test button)", () => {
 		expect(sb.requestsFor('gateway').at(-1)?.status).toBe(401);
 	});
 
+	it('Gateway: a Body Template or Headers the node could not send with fail the test, before any request', async () => {
+		sb.reset();
+		const unknown = await test(WEBHOOK, { ...connections(sb)[WEBHOOK], bodyTemplate: '{"to": "{{phone}}"}' });
+		expect(unknown).toEqual(expect.objectContaining({ status: 'Error', message: expect.stringMatching(/could not send: .*unknown placeholder \{\{phone\}\}/) }));
+		const notJson = await test(WEBHOOK, { ...connections(sb)[WEBHOOK], bodyTemplate: '{"to": {{to}' });
+		expect(notJson).toEqual(expect.objectContaining({ status: 'Error', message: expect.stringMatching(/Body Template is not valid JSON/) }));
+		const headers = await test(WEBHOOK, { ...connections(sb)[WEBHOOK], headers: 'X-Tenant: acme' });
+		expect(headers).toEqual(expect.objectContaining({ status: 'Error', message: expect.stringMatching(/Headers are not a JSON object/) }));
+		expect(sb.requestsFor('gateway')).toHaveLength(0);
+	});
+
 	it('tests the saved details when the editor sends none (the stored, encrypted data is used)', async () => {
 		// The editor sends password fields as a redaction placeholder; n8n merges the stored values.
 		const saved = (await client.get(`/credentials/${ids[TWILIO].id}?includeData=true`)) as { data: Record<string, unknown> };

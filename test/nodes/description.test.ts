@@ -23,9 +23,7 @@ describe('credentials', () => {
 		for (const property of type.properties) {
 			if (SECRET_NAMES.includes(property.name)) expect(property.typeOptions?.password).toBe(true);
 		}
-		// A request test on the type, or (the gateway) a test function of the nodes named by testedBy.
-		const testedBy = new SendWhatsApp().description.credentials!.find((credential) => credential.name === type.name)?.testedBy;
-		expect(type.test ?? testedBy).toBeDefined();
+		expect(type.test).toBeDefined();
 		expect(type.authenticate).toBeDefined();
 		expect(type.name).toMatch(/Api$/);
 		expect(['twilioApi', 'whatsAppApi', 'whatsAppTriggerApi']).not.toContain(type.name);

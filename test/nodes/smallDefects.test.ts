@@ -4,14 +4,12 @@
  * error's own details, Body Template errors that name the connection, and the gateway connection's
  * Test button that checks the Body Template as well as the URL.
  */
-import { CredentialTestContext } from 'n8n-core';
-import type { ICredentialsDecrypted, IDataObject, INodeProperties, IWorkflowExecuteAdditionalData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeProperties } from 'n8n-workflow';
 
 import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
 import { SendWhatsApp } from '../../nodes/SendWhatsApp/SendWhatsApp.node';
 import { WhatsAppProvidersTrigger } from '../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
 import { providerCredentials } from '../../nodes/shared/providerFields';
-import { testGatewayConnection, GATEWAY_CONNECTION_TEST } from '../../nodes/shared/providers/gateway/connectionTest';
 import { META_LIMITS } from '../../nodes/shared/providers/meta/check';
 import { TWILIO_LIMITS } from '../../nodes/shared/providers/twilio/check';
 import { metaError, startSandbox, twilioError, type Sandbox } from '../../sandbox';
@@ -107,50 +105,35 @@ describe('Body Template errors name the connection', () => {
 });
 
 describe("the gateway connection's Test button", () => {
-	const context = new CredentialTestContext({} as IWorkflowExecuteAdditionalData);
-	const test = async (data: IDataObject) =>
-		await testGatewayConnection.call(context, { id: 'c1', name: 'Gateway', type: WEBHOOK, data } as ICredentialsDecrypted);
+	// n8n runs the credential's request test (HEAD to the URL), applying authenticate() to it; real n8n
+	// runs it end to end in test/e2e/connections.e2e.ts. Here: what authenticate() checks first.
+	const credential = new WhatsAppWebhookApi();
+	const head = async (data: ICredentialDataDecryptedObject) =>
+		await credential.authenticate(data, { url: String(data.url), method: 'HEAD', headers: {} });
 
-	it('is a function of both nodes, named by their credentials entry (n8n runs it instead of a request test)', () => {
-		expect((new WhatsAppWebhookApi() as { test?: unknown }).test).toBeUndefined();
+	it('is a HEAD request to the URL (nothing is sent), the credential\'s own test; the nodes bring no test function', () => {
+		expect(credential.test.request).toEqual({ url: '={{$credentials.url}}', method: 'HEAD' });
 		for (const node of [new SendWhatsApp(), new WhatsAppProvidersTrigger()]) {
-			const entry = node.description.credentials!.find((credential) => credential.name === WEBHOOK)!;
-			expect(entry.testedBy).toBe(GATEWAY_CONNECTION_TEST);
-			expect(node.methods.credentialTest[GATEWAY_CONNECTION_TEST]).toBe(testGatewayConnection);
-			const withoutTestedBy = node.description.credentials!.map((credential) =>
-				credential === entry ? Object.fromEntries(Object.entries(credential).filter(([key]) => key !== 'testedBy')) : credential,
-			);
-			expect(withoutTestedBy).toEqual(providerCredentials());
+			expect(node.description.credentials).toEqual(providerCredentials());
+			expect(node.description.credentials!.some((entry) => entry.testedBy !== undefined)).toBe(false);
 		}
 	});
 
-	it('passes a good connection with a HEAD request carrying the token and headers, sending nothing', async () => {
-		const result = await test(connections(sb)[WEBHOOK]);
-		expect(result).toEqual({ status: 'OK', message: expect.stringMatching(/Body Template is valid/) });
-		const [request] = sb.requestsFor('gateway');
-		expect(request.method).toBe('HEAD');
-		expect(request.headers.authorization).toBe(`Bearer ${accounts.gateway.authToken}`);
-		expect(request.headers['x-tenant']).toBe('acme-tenant-key');
-		expect(sb.stats().accepted).toBe(0);
+	it('lets a good connection through, with the token and headers', async () => {
+		const request = await head(connections(sb)[WEBHOOK] as ICredentialDataDecryptedObject);
+		expect(request.headers).toMatchObject({ Authorization: `Bearer ${accounts.gateway.authToken}`, 'X-Tenant': 'acme-tenant-key' });
 	});
 
 	it.each([
-		['a Body Template that is not JSON', { bodyTemplate: '{"to": {{to}' }, /Webhook connection "Gateway": the Body Template is not valid JSON/],
+		['a Body Template that is not JSON', { bodyTemplate: '{"to": {{to}' }, /could not send: the Body Template is not valid JSON/],
 		['an unknown placeholder', { bodyTemplate: '{"to": "{{phone}}"}' }, /unknown placeholder \{\{phone\}\}/],
 		['Headers that are not JSON', { headers: 'X-Tenant: acme' }, /Headers are not a JSON object/],
-		['a URL that is not http(s)', { url: 'gateway.example.com/send' }, /URL is not valid/],
-	])('fails %s without sending anything', async (_name, change, message) => {
-		const result = await test({ ...connections(sb)[WEBHOOK], ...change });
-		expect(result.status).toBe('Error');
-		expect(result.message).toMatch(message);
-		expect(sb.requests).toHaveLength(0);
+	])('fails %s before the request goes out', async (_name, change, message) => {
+		await expect(head({ ...connections(sb)[WEBHOOK], ...change })).rejects.toThrow(message);
 	});
 
-	it('fails when the gateway refuses the token, or cannot be reached', async () => {
-		const wrong = await test({ ...connections(sb)[WEBHOOK], authToken: 'not-the-gateway-token' });
-		expect(wrong).toEqual({ status: 'Error', message: expect.stringMatching(/refused the credentials \(HTTP 401\)/) });
-		expect(wrong.message).not.toContain('not-the-gateway-token');
-		const unreachable = await test({ ...connections(sb)[WEBHOOK], url: 'http://127.0.0.1:1/send' });
-		expect(unreachable).toEqual({ status: 'Error', message: expect.stringMatching(/Could not reach the gateway/) });
+	it('checks only for the test: a send is checked by the node before the first request (see above)', async () => {
+		const data: ICredentialDataDecryptedObject = { ...connections(sb)[WEBHOOK], bodyTemplate: '{"to": "{{phone}}"}' };
+		await expect(credential.authenticate(data, { url: String(data.url), method: 'POST', headers: {} })).resolves.toBeDefined();
 	});
 });

@@ -1,4 +1,4 @@
-import type { ICredentialDataDecryptedObject, ICredentialTestFunction, IDataObject, INode, INodeProperties } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { MediaFetcher } from '../mediaFetch';
@@ -36,8 +36,6 @@ export interface ProviderNodeSurface {
 	triggerOptions?: INodeProperties[];
 	/** Its longest text and caption (characters), shown in the fields' descriptions; checked by `check`. */
 	limits?: { text?: number; caption?: number };
-	/** A function of the nodes that tests its connection (the credential's testedBy), if it has one. */
-	connectionTest?: { name: string; test: ICredentialTestFunction };
 }
 
 export interface SendContext {

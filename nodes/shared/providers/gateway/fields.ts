@@ -1,7 +1,6 @@
 import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import type { ProviderNodeSurface } from '../types';
-import { GATEWAY_CONNECTION_TEST, testGatewayConnection } from './connectionTest';
 import { GATEWAY_FIELDS, type GatewayField, type GatewayInboundOptions } from './inbound';
 
 /** What a gateway brings to the nodes: every message type, its template fields, the trigger's signature options. */
@@ -12,7 +11,6 @@ export const gatewayNodeSurface: ProviderNodeSurface = {
 	messageTypes: ['text', 'media', 'template', 'buttons', 'list', 'location', 'contacts', 'reaction'],
 	sendFields: ['templateName', 'templateLanguage', 'templateVariables'],
 	sendOptions: ['replyTo', 'statusCallbackUrl'],
-	connectionTest: { name: GATEWAY_CONNECTION_TEST, test: testGatewayConnection },
 	triggerFields: [
 		{
 			displayName:
