@@ -2,18 +2,17 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, 
 
 import { failureInfo, toNodeError } from './errors';
 import {
-	autoConcurrency,
 	connectionLimiters,
 	DEFAULT_RETRY_POLICY,
 	effectiveRate,
 	RateLimiter,
-	runPool,
 	systemClock,
 	withRetries,
 	type Clock,
 	type LimiterRegistry,
 	type RetryPolicy,
 } from './pacing';
+import { autoConcurrency, runPool } from './pool';
 
 export interface ItemLoopOptions {
 	/** Requests in flight at most; 0 = enough for the pace (see autoConcurrency). */

@@ -15,10 +15,10 @@ import {
 	LimiterRegistry,
 	PACER,
 	pacingSettings,
-	runPool,
 	withRetries,
 	type Limiter,
 } from '../../nodes/shared/pacing';
+import { runPool } from '../../nodes/shared/pool';
 import { providerFor } from '../../nodes/shared/providers';
 import { FakeClock } from '../helpers/fakeClock';
 

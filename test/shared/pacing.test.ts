@@ -3,18 +3,17 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 import { providerApiError } from '../../nodes/shared/errors';
 import { runItems } from '../../nodes/shared/itemLoop';
 import {
-	autoConcurrency,
 	classifyFailure,
 	DEFAULT_RETRY_POLICY,
 	LimiterRegistry,
 	PACER,
 	RateLimiter,
 	retryDelay,
-	runPool,
 	throttlesConnection,
 	withRetries,
 	type RetryPolicy,
 } from '../../nodes/shared/pacing';
+import { autoConcurrency, runPool } from '../../nodes/shared/pool';
 import { FakeClock } from '../helpers/fakeClock';
 
 const node = { id: '1', name: 'Send WhatsApp', type: 'x', typeVersion: 1, position: [0, 0], parameters: {} } as INode;
