@@ -43,7 +43,20 @@ beforeEach(() => {
 });
 
 /** Fires through the HTTP control API, as a browser or script would; the one webhook received, its signature checked. */
-async function fireOverHttp(options: Record<string, unknown>): Promise<{ entry: Array<{ changes: Array<{ field: string; value: Record<string, any> }> }> }> {
+interface Value {
+	contacts?: unknown[];
+	messages: Array<Record<string, unknown>>;
+	statuses: Array<Record<string, unknown>>;
+	user_id_update?: unknown[];
+}
+
+interface SendAnswer {
+	contacts?: unknown[];
+	messages: Array<{ id: string }>;
+	error: { code?: number; message: string };
+}
+
+async function fireOverHttp(options: Record<string, unknown>): Promise<{ entry: Array<{ changes: Array<{ field: string; value: Value }> }> }> {
 	const response = await fetch(`${sb.url}/__sandbox/fire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'meta', url, ...options }) });
 	expect(response.status).toBe(200);
 	expect(received).toHaveLength(1);
@@ -57,7 +70,7 @@ async function metaSend(body: Record<string, unknown>) {
 		headers: { authorization: `Bearer ${META.accessToken}`, 'content-type': 'application/json' },
 		body: JSON.stringify({ messaging_product: 'whatsapp', type: 'text', text: { body: 'Hi' }, ...body }),
 	});
-	return { status: response.status, body: (await response.json()) as Record<string, any> };
+	return { status: response.status, body: (await response.json()) as SendAnswer };
 }
 
 describe('fire: BSUIDs in Meta webhooks', () => {
@@ -73,7 +86,7 @@ describe('fire: BSUIDs in Meta webhooks', () => {
 	it('with the phone number and a parent BSUID: both kept', async () => {
 		const payload = await fireOverHttp({ from: '16505551234', userId: BSUID, parentUserId: 'US.ENT.11815799212886844830' });
 		const { value } = payload.entry[0].changes[0];
-		expect(value.contacts[0]).toMatchObject({ wa_id: '16505551234', user_id: BSUID, parent_user_id: 'US.ENT.11815799212886844830' });
+		expect(value.contacts?.[0]).toMatchObject({ wa_id: '16505551234', user_id: BSUID, parent_user_id: 'US.ENT.11815799212886844830' });
 		expect(value.messages[0]).toMatchObject({ from: '16505551234', from_user_id: BSUID, from_parent_user_id: 'US.ENT.11815799212886844830' });
 	});
 
