@@ -363,7 +363,10 @@ function createMeta(sb) {
 			if (typeof b.message_id !== 'string' || !b.message_id) return metaBadParam('(#100) The parameter message_id is required.');
 			return { status: 200, body: { success: true } };
 		}
-		if (b.to === undefined || b.to === null || String(b.to).trim() === '') return metaBadParam('(#100) The parameter to is required.');
+		// A business-scoped user ID goes in `recipient`; when both are given, `to` wins (Meta, "Business-scoped user IDs").
+		const bsuid = (b.to === undefined || b.to === null || String(b.to).trim() === '') && typeof b.recipient === 'string' && b.recipient.trim() ? b.recipient.trim() : undefined;
+		if (bsuid !== undefined && !/^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$/.test(bsuid)) return metaBadParam(`(#100) Invalid parameter recipient: "${bsuid.slice(0, 40)}" is not a business-scoped user ID.`);
+		if (bsuid === undefined && (b.to === undefined || b.to === null || String(b.to).trim() === '')) return metaBadParam('(#100) The parameter to is required.');
 		const type = b.type === undefined ? 'text' : String(b.type);
 		if (!META_MESSAGE_TYPES.includes(type)) {
 			return metaBadParam(`(#100) Param type must be one of {${META_MESSAGE_TYPES.map((t) => t.toUpperCase()).join(', ')}} - got "${type.slice(0, 30)}".`);
@@ -386,27 +389,32 @@ function createMeta(sb) {
 		const limited = faults.throttleAndFaults('meta', phone.id, true);
 		if (limited) return limited;
 
-		const to = String(b.to);
-		const waId = to.replace(/\D/g, '');
-		const id = util.wamid(waId);
+		const to = bsuid ?? String(b.to);
+		const waId = bsuid ?? to.replace(/\D/g, '');
+		const id = util.wamid(bsuid ? bsuid.replace(/\D/g, '') : waId);
 		/** @type {Record<string, unknown>} */
 		const message = { id };
 		if (type === 'template') message.message_status = 'accepted';
 		const response = {
 			messaging_product: 'whatsapp',
-			contacts: [{ input: to, wa_id: waId }],
+			// A send to a BSUID answers with user_id instead of wa_id.
+			contacts: [bsuid ? { input: to, user_id: bsuid } : { input: to, wa_id: waId }],
 			messages: [message],
 		};
 		/** @type {StoredMessage} */
 		const stored = { provider: 'meta', id, sender: phone.id, to: waId, status: 'accepted', at: Date.now(), resource: b };
 		store.storeMessage(stored);
-		const { messaging_product: _mp, recipient_type: _rt, to: _to, biz_opaque_callback_data: _bo, ...rest } = b;
+		const { messaging_product: _mp, recipient_type: _rt, to: _to, recipient: _r, biz_opaque_callback_data: _bo, ...rest } = b;
 		store.countIdempotency('meta', phone.id, waId, util.stableStringify(rest));
 		if (faults.behaviour.autoStatusCallbacks) {
 			const target = store.phoneWebhooks.get(phone.id)?.uri ?? store.wabaSubscription.overrideUri ?? accounts.meta.appCallbackUrl;
 			if (target) {
 				sb.scheduleStatuses(stored, (s) =>
-					sb.fireInternal({ provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, to: waId }),
+					sb.fireInternal(
+						bsuid
+							? { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, userId: bsuid, withoutPhone: true }
+							: { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, to: waId },
+					),
 				);
 			}
 		}

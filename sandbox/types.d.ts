@@ -274,7 +274,8 @@ export interface SandboxStats extends ProviderCounts {
 	startedAt: number;
 }
 
-export type FireKind = 'message' | 'status' | 'verify';
+/** 'user_id_update' and 'user_changed_user_id' (Meta only): a user's BSUID changed (sandbox/identity.js). */
+export type FireKind = 'message' | 'status' | 'verify' | 'user_id_update' | 'user_changed_user_id';
 
 export interface FireMedia {
 	/** Default 'image/jpeg'. */
@@ -339,6 +340,18 @@ export interface FireOptions {
 	message?: Record<string, unknown>;
 	/** Twilio: extra or overriding form params. */
 	params?: Record<string, string | string[]>;
+
+	// Meta identities (sandbox/identity.js)
+	/** The user's business-scoped user ID (contacts user_id, from_user_id / recipient_user_id); the new one of an ID change. */
+	userId?: string;
+	/** The user's parent BSUID (e.g. US.ENT.11815799212886844830). */
+	parentUserId?: string;
+	/** The user's username (contacts profile.username). */
+	username?: string;
+	/** Leave the phone number out (a username user whose number may not be shared). */
+	withoutPhone?: boolean;
+	/** The old BSUID of an ID change. */
+	previousUserId?: string;
 
 	// Status fields
 	/** For kind 'status': sent | delivered | read | failed (Twilio also queued, undelivered…). Default 'delivered'. */

@@ -8,6 +8,7 @@ const crypto = require('node:crypto');
 const http = require('node:http');
 const https = require('node:https');
 const util = require('./util');
+const identity = require('./identity');
 
 /** @typedef {import('./types').FireOptions} FireOptions */
 /** @typedef {import('./types').FireResult} FireResult */
@@ -452,7 +453,7 @@ async function fire(ctx, o) {
 			result.verified = result.status === 200 && result.text.trim() === challenge;
 			return result;
 		}
-		const payload = o.payload !== undefined ? o.payload : buildMetaPayload(ctx, o);
+		const payload = o.payload !== undefined ? o.payload : identity.metaPayload(ctx, o, buildMetaPayload);
 		const raw = o.rawBody !== undefined ? Buffer.from(o.rawBody) : Buffer.from(JSON.stringify(payload));
 		const secret = o.wrongSecret ? 'wrong-' + (o.secret ?? meta.appSecret) : (o.secret ?? meta.appSecret);
 		/** @type {Record<string, string>} */

@@ -31,7 +31,7 @@ const recipient: INodeProperties = {
 	required: true,
 	placeholder: 'e.g. +14155550123',
 	description:
-		"The customer's number in international format. Spaces, dashes, dots, brackets and a whatsapp: prefix are accepted.",
+		"The customer's number in international format (spaces, dashes, dots, brackets and a whatsapp: prefix are accepted), or their business-scoped user ID (BSUID, e.g. US.13491208655302741918), as the trigger gives it in replyTo. Only the Meta Cloud API sends to a BSUID.",
 	displayOptions: { show: send },
 };
 

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { inputError } from '../shared/errors';
 import type { OutboundMessage, SendOptions } from '../shared/message';
-import { normalisePhone } from '../shared/phone';
+import { normaliseRecipient } from '../shared/phone';
 import { providerFor } from '../shared/providers';
 import { messageTypeFor } from './messages';
 import { readMarkRead } from './messages/markRead';
@@ -31,20 +31,20 @@ export async function messageFromParameters(ctx: IExecuteFunctions, itemIndex: n
 	if (text(reader, 'operation', 'send') === 'markAsRead') return readMarkRead(reader, options);
 	const givenTo = ctx.getNodeParameter('to', i, '') as unknown;
 	// A WhatsApp group (Meta recipient type "group") is addressed by its group ID, not a number.
-	const to = options.recipientType === 'group' ? String(givenTo ?? '').trim() || undefined : normalisePhone(givenTo);
+	const to = options.recipientType === 'group' ? String(givenTo ?? '').trim() || undefined : normaliseRecipient(givenTo);
 	if (!to) {
 		throw inputError(
 			node,
 			i,
 			`Invalid recipient phone number "${String(givenTo)}" (item ${i})`,
-			'Use the international format with country code, e.g. +14155550123 (spaces, dashes, dots and brackets are fine).',
+			'Use a phone number in international format with country code, e.g. +14155550123 (spaces, dashes, dots and brackets are fine), or a business-scoped user ID (BSUID) as the trigger gives it in userId or replyTo, e.g. US.13491208655302741918.',
 			{
 				field: 'To',
 				value: String(givenTo ?? ''),
 				rule:
 					options.recipientType === 'group'
 						? 'must be a WhatsApp group ID'
-						: 'must be a phone number in international format with country code (7 to 15 digits, e.g. +14155550123)',
+						: 'must be a phone number in international format with country code (7 to 15 digits, e.g. +14155550123) or a business-scoped user ID (e.g. US.13491208655302741918 or US.ENT.11815799212886844830)',
 			},
 		);
 	}

@@ -26,6 +26,12 @@ const triggerOn: INodeProperties = {
 			description: 'Failed deliveries (as under Delivery Statuses), and errors the provider reports that belong to no message',
 		},
 		{
+			name: 'Identity Changes',
+			value: 'identity',
+			description:
+				'Meta: a user\'s business-scoped user ID (BSUID) changed (the user_id_update webhook field, and the user_changed_user_id system message): the item has the new ID in userId and the old one in previousUserId',
+		},
+		{
 			name: 'Messages',
 			value: 'message',
 			description: 'Messages customers send you',

@@ -3,7 +3,9 @@
  * answers (events, or which 4xx), and the common item shape. Reading the request's body is in
  * requestBody.ts, signature primitives in signatures.ts.
  */
-export type InboundEventKind = 'message' | 'status' | 'error' | 'update';
+import { normalisePhone } from './phone';
+
+export type InboundEventKind = 'message' | 'status' | 'error' | 'update' | 'identity';
 
 export interface InboundEvent {
 	provider: string;
@@ -12,6 +14,16 @@ export interface InboundEvent {
 	from?: string;
 	to?: string;
 	profileName?: string;
+	/** The user's business-scoped user ID (BSUID): the sender of a message, the recipient of a status. */
+	userId?: string;
+	/** The user's parent BSUID, where the business has parent BSUIDs enabled. */
+	parentUserId?: string;
+	/** The user's WhatsApp username, once they set one. */
+	username?: string;
+	/** An identity change: the BSUID the user had before (`userId` is the new one). */
+	previousUserId?: string;
+	/** The address to answer the user at; when unset, the item's is worked out by `replyAddress`. */
+	replyTo?: string;
 	/** ISO 8601 */
 	timestamp?: string;
 	type?: string;
@@ -40,6 +52,11 @@ export const ITEM_FIELDS = [
 	'from',
 	'to',
 	'profileName',
+	'userId',
+	'parentUserId',
+	'username',
+	'replyTo',
+	'previousUserId',
 	'timestamp',
 	'type',
 	'text',
@@ -55,8 +72,20 @@ export const ITEM_FIELDS = [
 
 /** The common item: the same keys for every provider and event, so workflows can map them blindly. */
 export function toItem(event: InboundEvent): Record<(typeof ITEM_FIELDS)[number], unknown> {
-	const source = event as unknown as Record<string, unknown>;
+	const source = { ...event, replyTo: replyAddress(event) } as unknown as Record<string, unknown>;
 	return Object.fromEntries(ITEM_FIELDS.map((field) => [field, source[field] ?? null])) as Record<(typeof ITEM_FIELDS)[number], unknown>;
+}
+
+/**
+ * Where Send WhatsApp reaches the user of an event, whatever they shared: their phone number when the
+ * event has it (the sender of a message or identity change, the recipient of a status), else their
+ * BSUID (else their parent BSUID). Account updates have none.
+ */
+export function replyAddress(event: InboundEvent): string | undefined {
+	if (event.replyTo) return event.replyTo;
+	if (event.event === 'update') return undefined;
+	const phone = event.event === 'message' || event.event === 'identity' ? event.from : event.status !== undefined ? event.to : undefined;
+	return normalisePhone(phone) ?? event.userId ?? event.parentUserId;
 }
 
 export interface InboundRequest {

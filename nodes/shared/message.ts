@@ -54,7 +54,9 @@ export type TemplateButton =
 	| { type: 'quick_reply'; index: number; payload: string }
 	| { type: 'url'; index: number; text: string }
 	| { type: 'copy_code'; index: number; couponCode: string }
-	| { type: 'flow'; index: number; flowToken?: string; flowActionData?: Record<string, unknown> };
+	| { type: 'flow'; index: number; flowToken?: string; flowActionData?: Record<string, unknown> }
+	/** REQUEST_CONTACT_INFO: fixed by the template, no value; no component is sent for it. */
+	| { type: 'request_contact_info'; index: number };
 
 export interface TemplateContent {
 	/** Meta and webhook gateways: the template's name and language. */

@@ -25,3 +25,27 @@ export function toTwilioAddress(e164OrAddress: string): string {
 	const normalised = normalisePhone(e164OrAddress);
 	return `whatsapp:${normalised ?? e164OrAddress.replace(/^whatsapp:/i, '')}`;
 }
+
+/**
+ * A WhatsApp business-scoped user ID (BSUID): a two-letter country code, a dot, and up to 128 letters
+ * and digits (e.g. `US.13491208655302741918`); a parent BSUID has `ENT.` after the country code
+ * (e.g. `US.ENT.11815799212886844830`). Source: Meta's "Business-scoped user IDs" (WhatsApp Business
+ * Platform), seen 2026-12-01.
+ */
+const BSUID = /^[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}$/;
+
+/** The BSUID as given (trimmed), or undefined when the value is not one. */
+export function normaliseBsuid(value: unknown): string | undefined {
+	if (typeof value !== 'string') return undefined;
+	const text = value.trim();
+	return BSUID.test(text) ? text : undefined;
+}
+
+export function isBsuid(value: unknown): boolean {
+	return normaliseBsuid(value) !== undefined;
+}
+
+/** A recipient as Send WhatsApp takes it: a phone number (`+<digits>`) or a BSUID, else undefined. */
+export function normaliseRecipient(value: unknown): string | undefined {
+	return normaliseBsuid(value) ?? normalisePhone(value);
+}

@@ -155,3 +155,16 @@ export function preflightError(node: INode, invalid: InvalidItem[], itemCount: n
 	error.context.sentCount = 0;
 	return error;
 }
+
+/**
+ * A business-scoped user ID (BSUID) given to a provider that can only send to phone numbers: what
+ * happened and what to do instead (the provider's check adds it before anything is sent).
+ */
+export function bsuidRecipientViolation(providerLabel: string, recipient: string, why: string): Violation {
+	return {
+		field: 'To',
+		value: recipient,
+		rule: `is a business-scoped user ID (BSUID); ${providerLabel} cannot send to one: ${why}`,
+		hint: "Send to the user's phone number (the trigger's from, when the user shares it), or send through a Meta WhatsApp Cloud API connection, which takes a BSUID in its recipient field.",
+	};
+}

@@ -640,6 +640,26 @@ export const META_SCHEMA_CORRECTIONS: readonly MetaSchemaCorrection[] = [
 			asArray(at(schemas, 'Message').oneOf, 'Message.oneOf').push(ref('MarkMessageRequestPayload'));
 		},
 	},
+	{
+		id: 'bsuid-recipient',
+		reason:
+			'The v23.0 spec predates business-scoped user IDs. Meta\'s page "Business-scoped user IDs" ' +
+			'(WhatsApp Business Platform, developers.facebook.com/documentation/business-messaging/' +
+			'whatsapp/business-scoped-user-ids/, seen 2026-12-01) adds `recipient` to every message send: ' +
+			'a BSUID (two-letter country code, a dot, up to 128 letters and digits) or a parent BSUID ' +
+			'(with ENT. after the country code), used instead of `to`; when both are given `to` wins. ' +
+			'So a body needs `to` or `recipient`, and `recipient` has that form.',
+		apply(schemas) {
+			const base = at(schemas, 'BaseMessageProperties');
+			at(base, 'properties').recipient = {
+				type: 'string',
+				pattern: '^[A-Z]{2}\\.(ENT\\.)?[A-Za-z0-9]{1,128}$',
+				description: 'A business-scoped user ID or parent BSUID, instead of `to`.',
+			};
+			base.required = asArray(base.required, 'BaseMessageProperties.required').filter((key) => key !== 'to');
+			base.anyOf = [{ required: ['to'] }, { required: ['recipient'] }];
+		},
+	},
 ];
 
 // ---------------------------------------------------------------------------------------------

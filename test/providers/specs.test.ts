@@ -43,6 +43,8 @@ const MARK_AS_READ = { messaging_product: 'whatsapp', status: 'read', message_id
 const VALID_BODIES: Array<[string, unknown]> = [
 	['text message', textMessage()],
 	['text message without type and recipient_type', without(without(textMessage(), 'type'), 'recipient_type')],
+	['text message to a business-scoped user ID (recipient, no to)', { ...without(textMessage(), 'to'), recipient: 'US.13491208655302741918' }],
+	['text message to a parent BSUID', { ...without(textMessage(), 'to'), recipient: 'US.ENT.11815799212886844830' }],
 	['image by link with caption', { messaging_product: 'whatsapp', to: TO, type: 'image', image: { link: 'https://example.com/a.jpg', caption: 'A' } }],
 	['reply buttons (3)', interactive({ buttons: [replyButton(1), replyButton(2), replyButton(3)] })],
 	[
@@ -89,6 +91,7 @@ const VALID_BODIES: Array<[string, unknown]> = [
 /** Bodies the Cloud API rejects: each must fail validation. */
 const MALFORMED_BODIES: Array<[string, unknown]> = [
 	['missing to', without(textMessage(), 'to')],
+	['recipient that is a phone number, not a BSUID', { ...without(textMessage(), 'to'), recipient: '+15551234567' }],
 	['missing messaging_product', without(textMessage(), 'messaging_product')],
 	['text without body', textMessage({ text: { preview_url: true } })],
 	['type image without image', without(textMessage({ type: 'image' }), 'text')],

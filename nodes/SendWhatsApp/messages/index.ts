@@ -2,7 +2,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { OutboundMessage } from '../../shared/message';
 import type { WhatsAppProvider } from '../../shared/providers';
-import type { Violation } from '../../shared/validation';
+import { isBsuid } from '../../shared/phone';
+import { bsuidRecipientViolation, type Violation } from '../../shared/validation';
 
 import { buttonsMessage } from './buttons';
 import { contactsMessage } from './contacts';
@@ -43,6 +44,9 @@ export const messageTypeFields: INodeProperties[] = MESSAGE_TYPES.flatMap((type)
 export function unsupportedBy(provider: WhatsAppProvider, message: OutboundMessage): Violation[] {
 	if (message.type === 'markRead') {
 		return provider.nodes.operations.includes('markAsRead') ? [] : [{ field: 'Operation', value: 'Mark as Read', rule: `is not available on ${provider.label}` }];
+	}
+	if (isBsuid(message.to) && message.options.recipientType !== 'group' && !(provider.nodes.recipients ?? ['phone']).includes('bsuid')) {
+		return [bsuidRecipientViolation(provider.label, message.to, 'it declares phone-number recipients only')];
 	}
 	const type = message.type === 'interactive' ? (message.interactive.type === 'list' ? 'list' : 'buttons') : message.type;
 	if (provider.nodes.messageTypes.includes(type)) return [];

@@ -248,20 +248,26 @@ const fields: INodeProperties[] = [
 						type: 'options',
 						options: [
 							{
-								name: 'Quick Reply',
-								value: 'quick_reply',
-							},
-							{
-								name: 'URL',
-								value: 'url',
-							},
-							{
 								name: 'Copy Code',
 								value: 'copy_code',
 							},
 							{
 								name: 'Flow',
 								value: 'flow',
+							},
+							{
+								name: 'Quick Reply',
+								value: 'quick_reply',
+							},
+							{
+								name: 'Request Contact Info',
+								value: 'request_contact_info',
+								description:
+									"The template's REQUEST_CONTACT_INFO button: it takes no value, so nothing is sent for it. A user who taps it shares their phone number: the trigger's item has type contact_request.",
+							},
+							{
+								name: 'URL',
+								value: 'url',
 							},
 						],
 						default: 'quick_reply',
@@ -355,6 +361,8 @@ function readButtons(reader: ParameterReader): TemplateButton[] {
 				return { type: 'url', index, text: String(button.text ?? '') };
 			case 'copy_code':
 				return { type: 'copy_code', index, couponCode: String(button.couponCode ?? '') };
+			case 'request_contact_info':
+				return { type: 'request_contact_info', index };
 			case 'flow':
 				return {
 					type: 'flow',

@@ -21,6 +21,11 @@ export interface ProviderNodeSurface {
 	operations: string[];
 	/** Message Type values it sends; others are refused before anything is sent. */
 	messageTypes: string[];
+	/**
+	 * The recipient forms it sends to: 'phone' (a number) and 'bsuid' (a business-scoped user ID).
+	 * Without it, phone numbers only; a BSUID is then refused before anything is sent.
+	 */
+	recipients?: Array<'phone' | 'bsuid'>;
 	/** Send WhatsApp fields of the message types (by parameter name) that only some providers use. */
 	sendFields?: string[];
 	/** Send WhatsApp options (by name, in Options) that only some providers use. */

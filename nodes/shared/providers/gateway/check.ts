@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../../message';
-import { violationsOf, type Violation } from '../../validation';
+import { isBsuid } from '../../phone';
+import { bsuidRecipientViolation, violationsOf, type Violation } from '../../validation';
 import { gatewayCredentials } from './connection';
 import { buildGatewayRequest } from './send';
 import type { CheckContext } from '../types';
@@ -17,6 +18,10 @@ export function checkGatewayMessage(context: CheckContext, message: OutboundMess
 				rule: 'is not available on a webhook gateway connection (read receipts need the Meta Cloud API connection)',
 			},
 		];
+	}
+	if (isBsuid(message.to)) {
+		// The Body Template's {{to}} is documented as the phone number in E.164; a gateway is not told a BSUID.
+		return [bsuidRecipientViolation('a webhook gateway', message.to, 'its Body Template gets the recipient as a phone number ({{to}}, E.164)')];
 	}
 	try {
 		buildGatewayRequest(context.node, context.itemIndex, gatewayCredentials(context.credentials), message, context.connectionName ?? 'webhook');

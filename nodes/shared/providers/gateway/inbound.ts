@@ -3,6 +3,7 @@ import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 import { reject, unauthorized, type InboundEvent, type InboundNote, type InboundRequest, type InboundResult } from '../../inbound';
 import { contentType, header, parseFormBody, parseJsonBody, rawBytes } from '../../requestBody';
 import { hmacHex, safeEqual } from '../../signatures';
+import { normaliseBsuid } from '../../phone';
 import { compact, firstValueAt, valueAt } from '../../values';
 import { gatewayCredentials } from './connection';
 
@@ -16,6 +17,9 @@ export const GATEWAY_FIELDS = [
 	'from',
 	'to',
 	'profileName',
+	'userId',
+	'parentUserId',
+	'username',
 	'timestamp',
 	'type',
 	'text',
@@ -73,6 +77,9 @@ const DEFAULT_PATHS: Partial<Record<GatewayField, string[]>> = {
 	event: ['event', 'kind'],
 	messageId: ['messageId', 'message_id', 'id', 'sid'],
 	profileName: ['profileName', 'profile_name', 'name'],
+	userId: ['userId', 'user_id'],
+	parentUserId: ['parentUserId', 'parent_user_id'],
+	username: ['username'],
 	mediaUrl: ['mediaUrl', 'media_url', 'media.url'],
 	mimeType: ['mimeType', 'mime_type', 'media.mimeType', 'media.mime_type'],
 	caption: ['caption', 'media.caption'],
@@ -109,6 +116,10 @@ export function normaliseGatewayEvent(source: unknown, options: GatewayInboundOp
 		from: textOf(get('from')),
 		to: textOf(get('to')),
 		profileName: textOf(get('profileName')),
+		// The user's BSUID: the gateway's own field, else its from (a message) or to (a status) when that is one.
+		userId: textOf(get('userId')) ?? normaliseBsuid(textOf(get(event === 'message' ? 'from' : 'to'))),
+		parentUserId: textOf(get('parentUserId')),
+		username: textOf(get('username')),
 		timestamp: isoOf(get('timestamp')) ?? new Date().toISOString(),
 		type: textOf(get('type')) ?? (event === 'message' ? (mediaUrl ? 'media' : 'text') : 'status'),
 		text,

@@ -26,6 +26,7 @@ const HINTS: Record<number, string> = {
 	131052: 'Meta could not download the media sent by the customer.',
 	131053: 'Meta could not use the media: check the URL is public (https) and the file type and size are supported.',
 	131056: 'Too many messages to the same recipient in a short time (pair rate limit): messages are retried automatically with a pause.',
+	131062: "This message can't be sent to a business-scoped user ID (BSUID): Meta refuses BSUID recipients for it (e.g. one-tap, zero-tap and copy-code authentication templates). Send it to the user's phone number instead.",
 	132000: "The number of template parameters does not match the template's placeholders.",
 	132001: 'The template does not exist in this language: check Template Name and Language (WhatsApp Manager → Message templates).',
 	132005: 'The translated template text is too long.',

@@ -10,6 +10,7 @@ export const metaNodeSurface: ProviderNodeSurface = {
 	description: "Meta's WhatsApp Business Platform, directly",
 	operations: ['send', 'markAsRead'],
 	messageTypes: ['text', 'media', 'template', 'buttons', 'list', 'location', 'contacts', 'reaction'],
+	recipients: ['phone', 'bsuid'],
 	sendFields: [
 		'templateName',
 		'templateLanguage',

@@ -60,9 +60,17 @@ export function verifyMetaSignature(rawBody: Buffer, signatureHeader: string | u
 	return safeEqual(signatureHeader.trim().toLowerCase(), expected);
 }
 
+/**
+ * A user as Meta's webhooks describe them (Meta, "Business-scoped user IDs", WhatsApp Business
+ * Platform, seen 2026-12-01): `wa_id` only when the phone number may be shared, `user_id` (BSUID)
+ * always, `parent_user_id` where parent BSUIDs are enabled, `profile.username` once one is set.
+ */
+type MetaContact = { profile?: { name?: string; username?: string }; wa_id?: string; user_id?: string; parent_user_id?: string };
+
 type MetaValue = {
 	metadata?: { display_phone_number?: string; phone_number_id?: string };
-	contacts?: Array<{ profile?: { name?: string }; wa_id?: string }>;
+	contacts?: MetaContact[];
+	user_id_update?: Array<Record<string, unknown>>;
 	messages?: Array<Record<string, unknown>>;
 	statuses?: Array<Record<string, unknown>>;
 	errors?: Array<Record<string, unknown>>;
@@ -82,18 +90,37 @@ function metaErrors(list: unknown): InboundEvent['errors'] {
 	);
 }
 
+const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+
+/** The contact of `value` for this user: by phone number or BSUID, else the first. */
+function contactOf(value: MetaValue, phone: unknown, userId: unknown): MetaContact | undefined {
+	const contacts = listOf<MetaContact>(value.contacts);
+	return (
+		contacts.find((candidate) => (phone !== undefined && candidate.wa_id === phone) || (userId !== undefined && candidate.user_id === userId)) ??
+		contacts[0]
+	);
+}
+
+/** `user_changed_user_id` (a system message): Meta gives the new BSUID in system.user_id, the old one only in its body. */
+function previousUserIdOf(system: Record<string, unknown> | undefined): string | undefined {
+	const match = /changed from (\S+) to (\S+)/.exec(String(system?.body ?? ''));
+	return match && /^[A-Z]{2}\./.test(match[1]) ? match[1] : undefined;
+}
+
 function metaMessage(message: Record<string, unknown>, value: MetaValue): InboundEvent {
 	const type = String(message.type ?? 'unknown');
-	const contacts = listOf<{ profile?: { name?: string }; wa_id?: string }>(value.contacts);
-	const contact = contacts.find((candidate) => candidate.wa_id === message.from) ?? contacts[0];
+	const contact = contactOf(value, message.from, message.from_user_id);
 	const context = message.context as { id?: string; from?: string } | undefined;
 	const event: InboundEvent = {
 		provider: 'meta',
 		event: 'message',
 		messageId: message.id as string | undefined,
-		from: plus(message.from),
+		from: plus(message.from ?? contact?.wa_id),
 		to: plus(value.metadata?.display_phone_number),
 		profileName: contact?.profile?.name,
+		userId: text(message.from_user_id) ?? text(contact?.user_id),
+		parentUserId: text(message.from_parent_user_id) ?? text(contact?.parent_user_id),
+		username: text(contact?.profile?.username),
 		timestamp: isoFromUnixSeconds(message.timestamp),
 		type,
 		context: context?.id ? compact({ messageId: context.id, from: plus(context.from) }) : undefined,
@@ -156,8 +183,14 @@ function metaMessage(message: Record<string, unknown>, value: MetaValue): Inboun
 			event.text = content?.emoji as string | undefined;
 			break;
 		case 'contacts': {
-			const cards = listOf<{ name?: { formatted_name?: string } }>(message.contacts);
-			event.text = cards.map((card) => card.name?.formatted_name).filter(Boolean).join(', ');
+			const cards = listOf<{ name?: { formatted_name?: string }; phones?: Array<{ phone?: string }> }>(message.contacts);
+			if (message.origin === 'contact_request') {
+				// The user tapped a REQUEST_CONTACT_INFO button and shared their own phone number.
+				event.type = 'contact_request';
+				event.text = cards.flatMap((card) => listOf<{ phone?: string }>(card.phones).map((phone) => phone.phone)).filter(Boolean).join(', ');
+			} else {
+				event.text = cards.map((card) => card.name?.formatted_name).filter(Boolean).join(', ');
+			}
 			break;
 		}
 		case 'order':
@@ -165,6 +198,13 @@ function metaMessage(message: Record<string, unknown>, value: MetaValue): Inboun
 			break;
 		case 'system':
 			event.text = content?.body as string | undefined;
+			if (content?.type === 'user_changed_user_id') {
+				// An identity change (Trigger On: Identity Changes): the new BSUID, and the old one when the body names it.
+				event.event = 'identity';
+				event.type = 'user_changed_user_id';
+				event.previousUserId = previousUserIdOf(content);
+				event.userId = text(content.user_id) ?? event.userId;
+			}
 			break;
 		default:
 			break;
@@ -174,19 +214,48 @@ function metaMessage(message: Record<string, unknown>, value: MetaValue): Inboun
 
 function metaStatus(status: Record<string, unknown>, value: MetaValue): InboundEvent {
 	const errors = metaErrors(status.errors);
+	const contact = contactOf(value, status.recipient_id, status.recipient_user_id);
 	return compact({
 		provider: 'meta',
 		// A failed delivery is an error for "Trigger On": workflows that alert on failures need it.
 		event: status.status === 'failed' ? 'error' : 'status',
 		messageId: status.id as string | undefined,
 		from: plus(value.metadata?.display_phone_number),
-		to: plus(status.recipient_id),
+		to: plus(status.recipient_id ?? contact?.wa_id),
+		userId: text(status.recipient_user_id) ?? text(contact?.user_id),
+		parentUserId: text(status.recipient_parent_user_id) ?? text(contact?.parent_user_id),
+		username: text(contact?.profile?.username),
 		timestamp: isoFromUnixSeconds(status.timestamp),
 		type: 'status',
 		status: status.status as string | undefined,
 		errors,
 		account: value.metadata?.phone_number_id,
 		raw: status,
+	}) as InboundEvent;
+}
+
+/**
+ * One entry of the `user_id_update` webhook field: a user's BSUID changed (`user_id.previous` →
+ * `user_id.current`), with their phone number (`wa_id`) when it may be shared.
+ */
+function metaUserIdUpdate(update: Record<string, unknown>, value: MetaValue): InboundEvent {
+	const ids = (update.user_id ?? {}) as { previous?: unknown; current?: unknown };
+	const contact = contactOf(value, update.wa_id, ids.current);
+	return compact({
+		provider: 'meta',
+		event: 'identity',
+		type: 'user_id_update',
+		from: plus(update.wa_id ?? contact?.wa_id),
+		to: plus(value.metadata?.display_phone_number),
+		profileName: contact?.profile?.name,
+		userId: text(ids.current),
+		previousUserId: text(ids.previous),
+		parentUserId: text(contact?.parent_user_id),
+		username: text(contact?.profile?.username),
+		text: text(update.detail),
+		timestamp: isoFromUnixSeconds(update.timestamp),
+		account: value.metadata?.phone_number_id,
+		raw: update,
 	}) as InboundEvent;
 }
 
@@ -226,6 +295,8 @@ export function normaliseMetaPayload(payload: unknown, skipped: InboundNote[] = 
 						found.push(compact({ provider: 'meta', event: 'error', type: 'error', errors: metaErrors(value.errors), account: value.metadata?.phone_number_id, raw: value }) as InboundEvent);
 					}
 					events.push(...found);
+				} else if (field === 'user_id_update') {
+					for (const update of listOf<Record<string, unknown>>(value.user_id_update)) events.push(metaUserIdUpdate(update, value));
 				} else if (META_UPDATE_FIELDS.has(field)) {
 					events.push(
 						compact({

@@ -2,7 +2,7 @@ import type { IDataObject, INode } from 'n8n-workflow';
 
 import { inputError } from '../../errors';
 import type { OutboundMessage, SendResult, TemplateContent } from '../../message';
-import { toDigits } from '../../phone';
+import { isBsuid, toDigits } from '../../phone';
 import { graphCall, graphUrl, metaCredentials, metaSecrets } from './connection';
 import { buildMetaUploadRequest, metaUploadKey } from './media';
 import type { SendContext } from '../types';
@@ -59,6 +59,8 @@ function templateComponents(template: TemplateContent): IDataObject[] {
 		});
 	}
 	for (const button of template.buttons ?? []) {
+		// REQUEST_CONTACT_INFO takes no parameter: its text is fixed by the template (Meta, "Business-scoped user IDs").
+		if (button.type === 'request_contact_info') continue;
 		let parameter: IDataObject;
 		switch (button.type) {
 			case 'quick_reply':
@@ -103,8 +105,11 @@ export function buildMetaMessageBody(
 	const body: IDataObject = {
 		messaging_product: 'whatsapp',
 		recipient_type: message.options.recipientType ?? 'individual',
-		to: message.options.recipientType === 'group' ? message.to : toDigits(message.to),
 	};
+	// A business-scoped user ID goes in `recipient`, a phone number (or a group ID) in `to`.
+	if (message.options.recipientType === 'group') body.to = message.to;
+	else if (isBsuid(message.to)) body.recipient = message.to;
+	else body.to = toDigits(message.to);
 	if (message.replyTo) body.context = { message_id: message.replyTo };
 	if (message.options.trackingData) body.biz_opaque_callback_data = message.options.trackingData;
 	switch (message.type) {

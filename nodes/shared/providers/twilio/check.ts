@@ -1,5 +1,6 @@
 import type { OutboundMessage } from '../../message';
-import { Checks, violationsOf, type Violation } from '../../validation';
+import { isBsuid } from '../../phone';
+import { bsuidRecipientViolation, Checks, violationsOf, type Violation } from '../../validation';
 import { PROVIDER, twilioCredentials } from './connection';
 import { buildTwilioParams } from './send';
 import type { CheckContext } from '../types';
@@ -15,6 +16,10 @@ export const TWILIO_LIMITS = {
 
 /** Every rule of TWILIO_LIMITS that applies to the message, then a dry run of the request builder. */
 export function checkTwilioMessage(context: CheckContext, message: OutboundMessage): Violation[] {
+	if (message.type !== 'markRead' && isBsuid(message.to)) {
+		// Twilio's Messages API documents To as a phone number (whatsapp:+<digits>); it documents no BSUID form.
+		return [bsuidRecipientViolation(PROVIDER, message.to, "Twilio's Messages API takes a phone number in To (whatsapp:+<digits>) and documents no form for a BSUID")];
+	}
 	const c = new Checks(PROVIDER);
 	if (message.type === 'text') c.maxLength('Text', message.text.body, TWILIO_LIMITS.body);
 	if (message.type === 'media') c.maxLength('Caption', message.media.caption, TWILIO_LIMITS.body);

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { reject, unauthorized, type InboundEvent, type InboundRequest, type InboundResult } from '../../inbound';
 import { contentType, header, parseFormBody, parseJsonBody, rawBytes } from '../../requestBody';
 import { hmacBase64, safeEqual } from '../../signatures';
+import { normaliseBsuid } from '../../phone';
 import { compact } from '../../values';
 import { twilioCredentials } from './connection';
 import { HINTS } from './errors';
@@ -71,6 +72,8 @@ export function normaliseTwilioParams(params: Record<string, string | string[]>)
 		from: fromAddress(params.From),
 		to: fromAddress(params.To),
 		account: str(params.AccountSid),
+		// Twilio documents no BSUID field; should its From (a message) or To (a status) carry one, it is the user's userId.
+		userId: normaliseBsuid(fromAddress(isStatus ? params.To : params.From)),
 		raw: params,
 	};
 	if (isStatus) {
