@@ -8,6 +8,7 @@ import { downloadFileName } from '../../../nodes/SendWhatsApp/mediaOperations';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
 import { runSendWhatsApp, type RunResult } from '../../helpers/n8n';
+import { metaSpec, type SchemaObject } from '../../helpers/specs';
 
 let sb: Sandbox;
 
@@ -76,6 +77,23 @@ describe('Meta media: Upload, Download, Delete against the sandbox', () => {
 		const [deleted] = items(await run(META, { operation: 'deleteMedia', deleteMediaId: mediaId }));
 		expect(deleted.json).toMatchObject({ operation: 'deleteMedia', mediaId, deleted: true, raw: { success: true } });
 		expect(requestsOf('meta', `/v23.0/${mediaId}`).map((request) => request.method)).toEqual(['GET', 'DELETE']);
+
+		// Every Graph call is an operation of Meta's official spec (v23.0), its multipart upload with the spec's required fields.
+		const paths = metaSpec().paths as Record<string, Record<string, SchemaObject>>;
+		const templates = Object.keys(paths).map((template) => ({
+			template,
+			pattern: new RegExp(`^/meta${template.replace(/\{Version\}/, 'v23\\.0').replace(/\{[^}]+\}/g, '[^/]+')}$`),
+		}));
+		const graphCalls = sb.requests.filter((request) => request.provider === 'meta' && !request.path.includes('/media-download/'));
+		expect(graphCalls.map((request) => request.method)).toEqual(['POST', 'GET', 'DELETE']);
+		for (const request of graphCalls) {
+			const matching = templates.filter(({ pattern }) => pattern.test(request.path.split('?')[0]));
+			expect(matching.some(({ template }) => paths[template][request.method.toLowerCase()] !== undefined)).toBe(true);
+		}
+		const uploadSchema = (paths['/{Version}/{Phone-Number-ID}/media'].post.requestBody as { content: Record<string, { schema: { required?: string[]; properties: Record<string, unknown> } }> }).content['multipart/form-data'].schema;
+		for (const field of uploadSchema.required ?? ['file', 'messaging_product']) {
+			expect(field === 'file' ? multipart.files.some((part) => (part as { name?: string }).name === 'file' || part.filename !== undefined) : field in multipart.fields).toBe(true);
+		}
 
 		// Gone: a download now fails with Meta's own error, naming the item.
 		const [after] = items(await run(META, { operation: 'downloadMedia', mediaReference: mediaId }, { continueOnFail: true }));
