@@ -395,6 +395,9 @@ async function startSandbox(options = {}) {
 		addMetaMedia(data, mimeType = 'application/octet-stream', phoneNumberId = accounts.meta.phoneNumberId) {
 			return meta.addMedia(Buffer.isBuffer(data) ? data : Buffer.from(data), mimeType, phoneNumberId);
 		},
+		addTwilioMedia(data, contentType = 'image/jpeg', messageSid = util.twilioSid('MM')) {
+			return twilio.addMedia(accounts.twilio.accountSid, messageSid, Buffer.isBuffer(data) ? data : Buffer.from(data), contentType);
+		},
 		getMessage(id) {
 			return store.messages.get(id);
 		},

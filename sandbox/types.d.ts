@@ -414,6 +414,8 @@ export interface Sandbox {
 	requestsFor(provider: Provider, pathIncludes?: string): RecordedRequest[];
 	/** Register bytes as Meta media (GET /{version}/{id}, download URL) and return its id. */
 	addMetaMedia(data: Buffer | string, mimeType?: string, phoneNumberId?: string): string;
+	/** Register bytes as the media of an inbound Twilio message and return its MediaUrl (served with the account's Basic auth). */
+	addTwilioMedia(data: Buffer | string, contentType?: string, messageSid?: string): string;
 	/** A message accepted by the sandbox, by wamid / SM sid / gateway id. */
 	getMessage(id: string): StoredMessage | undefined;
 	close(): Promise<void>;

@@ -17,8 +17,9 @@ export class SendWhatsApp implements INodeType {
 		icon: { light: 'file:../../icons/whatsapp.svg', dark: 'file:../../icons/whatsapp.dark.svg' },
 		group: ['output'],
 		version: 1,
-		subtitle: '={{$parameter["operation"] === "markAsRead" ? "Mark as read" : "Send " + $parameter["messageType"]}}',
-		description: 'Send WhatsApp messages through Twilio, the Meta Cloud API or a webhook gateway',
+		subtitle:
+			'={{ {"markAsRead": "Mark as read", "uploadMedia": "Upload media", "downloadMedia": "Download media", "deleteMedia": "Delete media"}[$parameter["operation"]] ?? "Send " + $parameter["messageType"] }}',
+		description: 'Send WhatsApp messages, mark them as read, and upload, download or delete media, through Twilio, the Meta Cloud API or a webhook gateway',
 		defaults: { name: 'Send WhatsApp' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -1,25 +1,28 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import { offeredBy, ownFields, providerProperty, withProviderRules } from '../shared/providerFields';
 import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
+import { mediaDownloadOptions, mediaOperationFields, mediaOperationOptions } from './mediaOperations';
 
 const send = { operation: ['send'] };
+
+const messageOperations = (): INodePropertyOptions[] => [
+	{ name: 'Send', value: 'send', action: 'Send message', description: 'Send a WhatsApp message' },
+	{
+		name: 'Mark as Read',
+		value: 'markAsRead',
+		action: 'Mark message as read',
+		description: `Show blue ticks on a received message${offeredBy((provider) => provider.operations.includes('markAsRead'))}`,
+	},
+];
 
 const operationProperty = (): INodeProperties => ({
 	displayName: 'Operation',
 	name: 'operation',
 	type: 'options',
 	noDataExpression: true,
-	options: [
-		{ name: 'Send', value: 'send', action: 'Send message', description: 'Send a WhatsApp message' },
-		{
-			name: 'Mark as Read',
-			value: 'markAsRead',
-			action: 'Mark message as read',
-			description: `Show blue ticks on a received message${offeredBy((provider) => provider.operations.includes('markAsRead'))}`,
-		},
-	],
+	options: messageOperations().concat(mediaOperationOptions()),
 	default: 'send',
 });
 
@@ -56,7 +59,7 @@ const optionsProperty = (): INodeProperties => ({
 	placeholder: 'Add Option',
 	default: {},
 	options: withProviderRules(
-		[
+		([
 			{
 				displayName: 'Link Preview',
 				name: 'previewUrl',
@@ -139,7 +142,8 @@ const optionsProperty = (): INodeProperties => ({
 				default: 36000,
 				description: 'Twilio: drop the message if it cannot be sent within this time',
 			},
-		],
+			...mediaDownloadOptions,
+		] as INodeProperties[]).sort((a, b) => a.displayName.localeCompare(b.displayName)),
 		'sendOptions',
 		'/authentication',
 	),
@@ -155,6 +159,7 @@ export function sendProperties(): INodeProperties[] {
 		...withProviderRules(messageTypeFields, 'sendFields', 'authentication'),
 		...ownFields('ownSendFields', 'authentication'),
 		...markReadFields,
+		...mediaOperationFields(),
 		optionsProperty(),
 	];
 }

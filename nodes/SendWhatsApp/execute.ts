@@ -9,6 +9,7 @@ import { DEFAULT_RETRY_POLICY, pacingSettings } from '../shared/pacing';
 import { PROVIDERS, providerFor } from '../shared/providers';
 import { createTransport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
+import { executeMediaOperation, isMediaOperation } from './mediaOperations';
 import { messageFromParameters } from './messageFromParameters';
 import { unsupportedBy } from './messages';
 
@@ -39,6 +40,10 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
 	const concurrency = Number(options.concurrency ?? 0);
 	const maxAttempts = Number(options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
+	const operation = this.getNodeParameter('operation', 0, 'send') as string;
+	if (isMediaOperation(operation)) {
+		return await executeMediaOperation(this, { operation, provider, credentials, secrets, transport, connectionName, options });
+	}
 
 	// Pre-flight: every item is read and checked before the first send.
 	const itemCount = this.getInputData().length;

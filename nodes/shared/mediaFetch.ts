@@ -167,7 +167,7 @@ async function checkHost(node: INode, url: URL, egress: EgressFilter | undefined
 	const inward = (what: string) =>
 		mediaRefused(
 			node,
-			`Not downloaded: the media URL's host ${host} ${what}. Media is not fetched from loopback, private, link-local (cloud metadata) or other internal addresses; add the host to the trigger's Allowed Media Hosts option if it is yours.`,
+			`Not downloaded: the media URL's host ${host} ${what}. Media is not fetched from loopback, private, link-local (cloud metadata) or other internal addresses; add the host to the Allowed Media Hosts option if it is yours.`,
 		);
 	if (isIpLiteral(host)) {
 		if (!isPublicAddress(host)) throw inward('is an internal address');
@@ -234,11 +234,28 @@ async function readLimited(node: INode, body: unknown, maxBytes: number, url: UR
 	return Buffer.concat(chunks);
 }
 
+/** The file name a Content-Disposition header gives (filename*=UTF-8''… or filename=…), without any path. */
+export function dispositionFileName(header: string | undefined): string | undefined {
+	if (!header) return undefined;
+	const extended = /filename\*\s*=\s*(?:[\w-]+)?'[^']*'([^;]+)/i.exec(header);
+	let name: string | undefined;
+	if (extended) {
+		try {
+			name = decodeURIComponent(extended[1].trim());
+		} catch {
+			name = undefined;
+		}
+	}
+	name ??= /filename\s*=\s*(?:"([^"]*)"|([^;]+))/i.exec(header)?.slice(1).find((part) => part !== undefined)?.trim();
+	const base = name?.split(/[\\/]/).pop()?.trim();
+	return base ? base : undefined;
+}
+
 /**
  * Downloads one media file under the rules above. Throws a refusal (isMediaRefusal: its message is
  * what the item says) when a rule refuses it, or an error when the download itself fails.
  */
-export async function fetchMedia(url: string, options: MediaFetchOptions): Promise<{ data: Buffer; mimeType?: string }> {
+export async function fetchMedia(url: string, options: MediaFetchOptions): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
 	const { node } = options;
 	let current: URL;
 	try {
@@ -274,7 +291,7 @@ export async function fetchMedia(url: string, options: MediaFetchOptions): Promi
 			throw mediaRefused(node, `Not downloaded: the file at ${current.host} is ${declared} bytes, over the limit of ${options.maxBytes} bytes (Max Media Size)`);
 		}
 		const data = await readLimited(node, body, options.maxBytes, current);
-		return { data, mimeType: headerOf(headers, 'content-type') };
+		return { data, mimeType: headerOf(headers, 'content-type'), fileName: dispositionFileName(headerOf(headers, 'content-disposition')) };
 	}
 	throw mediaRefused(node, `Not downloaded: more than ${MAX_HOPS} redirects`);
 }
@@ -283,4 +300,4 @@ export async function fetchMedia(url: string, options: MediaFetchOptions): Promi
 export type MediaFetcher = (
 	url: string,
 	origins: { ownOrigin?: string; credentialedOrigin?: string },
-) => Promise<{ data: Buffer; mimeType?: string }>;
+) => Promise<{ data: Buffer; mimeType?: string; fileName?: string }>;

@@ -17,7 +17,7 @@ export interface ProviderNodeSurface {
 	/** The Provider dropdown's option (its value is the credential type). */
 	name: string;
 	description: string;
-	/** Send WhatsApp's operations it offers ('send', 'markAsRead'). */
+	/** Send WhatsApp's operations it offers ('send', 'markAsRead', 'uploadMedia', 'downloadMedia', 'deleteMedia'). */
 	operations: string[];
 	/** Message Type values it sends; others are refused before anything is sent. */
 	messageTypes: string[];
@@ -69,6 +69,33 @@ export interface UploadCache {
 	contentHash(file: BinaryFile): string;
 }
 
+/** A file downloaded by the Download Media operation. */
+export interface DownloadedMedia {
+	data: Buffer;
+	mimeType?: string;
+	fileName?: string;
+}
+
+/** What a media operation gets: both transports (a download may leave the provider's own host). */
+export interface MediaOperationContext extends SendContext {
+	transports: Transports;
+}
+
+/**
+ * Send WhatsApp's media operations (Upload Media, Download Media, Delete Media). Each is offered
+ * when the provider declares it in `nodes.operations` and implements it here.
+ */
+export interface ProviderMediaOperations {
+	/** What Download Media takes from this provider: a media ID (`id`) or a media URL (`url`). */
+	downloadReference: 'id' | 'url';
+	/** Uploads a file; answers the provider's media ID. */
+	upload?(context: MediaOperationContext, file: BinaryFile): Promise<{ mediaId: string; raw: unknown }>;
+	/** Downloads a media ID or URL; the file itself only through `fetchMedia` (the trigger's safe-download rules). */
+	download?(context: MediaOperationContext, reference: string, fetchMedia: MediaFetcher): Promise<DownloadedMedia>;
+	/** Deletes an uploaded media ID. */
+	delete?(context: MediaOperationContext, mediaId: string): Promise<{ raw: unknown }>;
+}
+
 /**
  * One provider, one module, one surface. The nodes only ever talk to this interface; adding a
  * provider means adding one module that implements it and one entry in the registry.
@@ -108,6 +135,8 @@ export interface WhatsAppProvider {
 		event: InboundEvent,
 		fetchMedia: MediaFetcher,
 	): Promise<{ data: Buffer; mimeType?: string; fileName?: string } | undefined>;
+	/** Send WhatsApp's media operations, where the provider has them (declared in `nodes.operations`). */
+	media?: ProviderMediaOperations;
 	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
 	webhookRegistration?: {
 		exists(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<boolean>;

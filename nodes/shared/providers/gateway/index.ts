@@ -3,6 +3,7 @@ import { checkGatewayMessage } from './check';
 import { checkGatewayCredentials, gatewayCredentials, gatewaySecrets } from './connection';
 import { gatewayInboundOptions, gatewayNodeSurface } from './fields';
 import { handleGatewayInbound } from './inbound';
+import { gatewayMediaOperations } from './media';
 import { sendGateway } from './send';
 import type { WhatsAppProvider } from '../types';
 
@@ -29,4 +30,6 @@ export const gateway: WhatsAppProvider = {
 		const file = await fetchMedia(event.media.url, { ownOrigin: originOf(gatewayCredentials(credentials).url) });
 		return { data: file.data, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
+
+	media: gatewayMediaOperations,
 };

@@ -2,7 +2,7 @@ import { checkMetaMessage } from './check';
 import { checkMetaCredentials, metaSecrets } from './connection';
 import { metaNodeSurface, phoneNumberScope } from './fields';
 import { handleMetaInbound } from './inbound';
-import { downloadMetaMedia } from './media';
+import { downloadMetaMedia, metaMediaOperations } from './media';
 import { metaWebhookRegistration } from './registration';
 import { sendMeta } from './send';
 import type { WhatsAppProvider } from '../types';
@@ -29,6 +29,8 @@ export const metaCloud: WhatsAppProvider = {
 		const file = await downloadMetaMedia(transports.authenticated, node, credentials, event.media.id, fetchMedia);
 		return { ...file, mimeType: file.mimeType ?? event.media.mimeType, fileName: event.media.filename };
 	},
+
+	media: metaMediaOperations,
 
 	webhookRegistration: metaWebhookRegistration,
 };

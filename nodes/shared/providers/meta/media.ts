@@ -5,6 +5,7 @@ import { inputError } from '../../errors';
 import { originOf, type MediaFetcher } from '../../mediaFetch';
 import type { BinaryFile } from '../../message';
 import type { Transport } from '../../transport';
+import type { ProviderMediaOperations } from '../types';
 import { graphCall, graphUrl, metaCredentials, metaSecrets, type MetaCredentials } from './connection';
 
 /** A multipart/form-data body built by hand: exact bytes, no dependency, works with any transport. */
@@ -56,12 +57,32 @@ export async function downloadMetaMedia(
 	stored: ICredentialDataDecryptedObject,
 	mediaId: string,
 	fetchMedia: MediaFetcher,
+	itemIndex = 0,
 ): Promise<{ data: Buffer; mimeType?: string; fileName?: string }> {
 	const credentials = metaCredentials(stored);
 	const secrets = metaSecrets(stored);
-	const lookup = await graphCall(transport, node, 0, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
+	const lookup = await graphCall(transport, node, itemIndex, { method: 'GET', url: graphUrl(credentials, encodeURIComponent(mediaId)), json: true }, secrets);
 	const info = lookup.body as { url?: string; mime_type?: string };
-	if (!info.url) throw inputError(node, undefined, `Meta returned no download URL for media ${mediaId}`);
+	if (!info.url) throw inputError(node, itemIndex, `Meta returned no download URL for media ${mediaId}`);
 	const file = await fetchMedia(info.url, { ownOrigin: originOf(credentials.baseUrl), credentialedOrigin: originOf(info.url) });
-	return { data: file.data, mimeType: info.mime_type ?? file.mimeType };
+	return { data: file.data, mimeType: info.mime_type ?? file.mimeType, fileName: file.fileName };
 }
+
+/** Send WhatsApp's media operations on the Graph API: POST /{Phone-Number-ID}/media, GET and DELETE /{Media-ID}. */
+export const metaMediaOperations: ProviderMediaOperations = {
+	downloadReference: 'id',
+	async upload({ transport, node, itemIndex, credentials: stored }, file) {
+		const answer = await graphCall(transport, node, itemIndex, buildMetaUploadRequest(metaCredentials(stored), file), metaSecrets(stored));
+		const mediaId = (answer.body as { id?: unknown }).id;
+		if (typeof mediaId !== 'string' || !mediaId) throw inputError(node, itemIndex, `Meta accepted the media upload but returned no media ID (item ${itemIndex})`);
+		return { mediaId, raw: answer.body };
+	},
+	async download({ transport, node, itemIndex, credentials }, mediaId, fetchMedia) {
+		return await downloadMetaMedia(transport, node, credentials, mediaId, fetchMedia, itemIndex);
+	},
+	async delete({ transport, node, itemIndex, credentials: stored }, mediaId) {
+		const url = graphUrl(metaCredentials(stored), encodeURIComponent(mediaId));
+		const answer = await graphCall(transport, node, itemIndex, { method: 'DELETE', url, json: true }, metaSecrets(stored));
+		return { raw: answer.body };
+	},
+};

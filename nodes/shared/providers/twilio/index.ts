@@ -2,7 +2,7 @@ import { checkTwilioMessage } from './check';
 import { checkTwilioCredentials, twilioSecrets } from './connection';
 import { twilioNodeSurface } from './fields';
 import { handleTwilioInbound } from './inbound';
-import { downloadTwilioMedia } from './media';
+import { downloadTwilioMedia, twilioMediaOperations } from './media';
 import { sendTwilio } from './send';
 import type { WhatsAppProvider } from '../types';
 
@@ -27,4 +27,6 @@ export const twilio: WhatsAppProvider = {
 		if (!event.media?.url) return undefined;
 		return await downloadTwilioMedia(credentials, event.media.url, fetchMedia);
 	},
+
+	media: twilioMediaOperations,
 };
