@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { offeredBy, ownFields, providerProperty, withProviderRules } from '../shared/providerFields';
 import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
+import { withTemplatePickers } from './messages/template';
 
 const send = { operation: ['send'] };
 
@@ -152,7 +153,7 @@ export function sendProperties(): INodeProperties[] {
 		operationProperty(),
 		recipient,
 		messageTypeProperty(),
-		...withProviderRules(messageTypeFields, 'sendFields', 'authentication'),
+		...withTemplatePickers(withProviderRules(messageTypeFields, 'sendFields', 'authentication')),
 		...ownFields('ownSendFields', 'authentication'),
 		...markReadFields,
 		optionsProperty(),

@@ -24,4 +24,4 @@ export function providerFor(credentialType: string): WhatsAppProvider | undefine
 	return PROVIDERS.find((provider) => provider.credentialType === credentialType);
 }
 
-export type { WhatsAppProvider, SendContext, ProviderId, ProviderNodeSurface } from './types';
+export type { WhatsAppProvider, SendContext, ProviderId, ProviderNodeSurface, TemplateCatalog, TemplateFormField, TemplateReference, TemplateSummary } from './types';
