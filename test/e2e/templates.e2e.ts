@@ -139,17 +139,23 @@ describe('a template picked in the editor and sent with its form, in n8n', () =>
 		expect(request.body).toEqual(expect.objectContaining({ ContentSid: sid, ContentVariables: JSON.stringify({ 1: 'Ana', 2: '#77' }) }));
 	});
 
-	it('a form left incomplete fails before anything is sent, naming the template and the field', async () => {
+	it('a form left incomplete fails before anything is sent: n8n flags a missing field, the node an empty value, naming the template and the field', async () => {
 		const form = await formFields(META, { templateName: locator('order_shipped'), templateLanguage: 'es' });
-		const execution = await runVersion11(META, {
+		const parameters = (value: Record<string, unknown>) => ({
 			to: '+1 415 555 0123',
 			messageType: 'template',
 			templateName: locator('order_shipped'),
 			templateLanguage: 'es',
-			templateParameters: { mappingMode: 'defineBelow', value: { body_1: 'Ana' }, matchingColumns: [], schema: form.fields, attemptToConvertTypes: false, convertFieldsToString: false },
+			templateParameters: { mappingMode: 'defineBelow', value, matchingColumns: [], schema: form.fields, attemptToConvertTypes: false, convertFieldsToString: false },
 		});
-		expect(execution.status).toBe('error');
-		expect(JSON.stringify(execution.data.resultData.error)).toMatch(/Template \\"order_shipped\\" → Body \{\{2\}\}/);
+		// A required field of the form left out: n8n itself refuses to run the node.
+		const missing = await runVersion11(META, parameters({ body_1: 'Ana' }));
+		expect(missing.status).toBe('error');
+		expect(JSON.stringify(missing.data.resultData.error)).toMatch(/body_2.*is required/);
+		// Given, but empty once its expression is resolved: the node's own check, before the first send.
+		const empty = await runVersion11(META, parameters({ body_1: 'Ana', body_2: '={{ $json.order ?? "" }}' }));
+		expect(empty.status).toBe('error');
+		expect(JSON.stringify(empty.data.resultData.error)).toMatch(/Template \\"order_shipped\\" → Body \{\{2\}\} \(e\.g\. #1234\): must not be empty/);
 		expect(sb.requestsFor('meta', '/messages')).toHaveLength(0);
 	});
 });
