@@ -230,15 +230,21 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 		// From List: the connection's approved templates with language and category, from the sandbox's WABA.
 		const picker = ndv.locator('[data-test-id="resource-locator-templateName"]');
 		await picker.locator('[data-test-id="rlc-input"]').click();
-		const dropdown = page.locator('[data-test-id="resource-locator-dropdown"]:visible');
-		await dropdown.getByText('spring_sale (en_US, marketing)').waitFor({ timeout: 20000 });
+		const entry = page.getByText('spring_sale (en_US, marketing)', { exact: true });
+		await entry.waitFor({ timeout: 20000 });
+		const last = page.getByText('product_tour (en_US, marketing)', { exact: true });
 		await page.locator('.el-notification').evaluateAll((toasts) => toasts.forEach((toast) => toast.remove()));
 		await page.waitForTimeout(400);
-		await page.screenshot({ path: path.join(OUT_DIR, 'template-picker.png'), clip: await around([picker, dropdown]) });
+		await page.screenshot({ path: path.join(OUT_DIR, 'template-picker.png'), clip: await around([picker, last], 16) });
 		save('template-picker.png');
 
 		// Picking one loads its form: exactly the template's parameters.
-		await dropdown.getByText('spring_sale (en_US, marketing)').click();
+		await entry.click();
+		// The form loads when the node is opened with a template picked.
+		await page.waitForTimeout(500);
+		await page.keyboard.press('Escape');
+		await node.dblclick();
+		await parameters.waitFor();
 		const form = ndv.locator('[data-test-id="mapping-fields-container"]');
 		await form.getByText('Header Image (URL or Media ID)').first().waitFor({ timeout: 20000 });
 		await page.waitForTimeout(400);

@@ -92,8 +92,7 @@ describe('the template picker (list search)', () => {
 		expect(pages[1].paginationToken).toBeUndefined();
 		expect(names).toEqual([
 			'hello_world (en_US, utility)',
-			'order_shipped (en_US, utility)',
-			'order_shipped (es, utility)',
+			'order_shipped (en_US / es, utility)',
 			'delivery_window (en_US, utility)',
 			'spring_sale (en_US, marketing)',
 			'store_location (en_US, utility)',
@@ -118,7 +117,8 @@ describe('the template picker (list search)', () => {
 
 	it('searches by name', async () => {
 		const { names } = await everyPage(META, 'ORDER');
-		expect(names).toEqual(['order_shipped (en_US, utility)', 'order_shipped (es, utility)']);
+		// One entry per name (the picker stores the name), with its languages.
+		expect(names).toEqual(['order_shipped (en_US / es, utility)']);
 	});
 
 	it("lists Twilio's content with its WhatsApp approval status from the connection's Content API Base URL, page by page", async () => {

@@ -17,11 +17,23 @@ interface MetaTemplateEntry {
 	status?: unknown;
 }
 
-function summary(entry: MetaTemplateEntry): TemplateSummary | undefined {
-	const name = text(entry.name);
-	if (!name) return undefined;
-	const details = [text(entry.language), text(entry.category).toLowerCase()].filter(Boolean).join(', ');
-	return { name: details ? `${name} (${details})` : name, value: name };
+/**
+ * One entry per template name (the picker stores the name; Language Code says which translation),
+ * with every language of this page: n8n's list keeps one entry per value.
+ */
+function summaries(entries: MetaTemplateEntry[]): TemplateSummary[] {
+	const byName = new Map<string, { languages: string[]; category: string }>();
+	for (const entry of entries) {
+		const name = text(entry.name);
+		if (!name) continue;
+		const known = byName.get(name) ?? { languages: [], category: text(entry.category).toLowerCase() };
+		if (text(entry.language) && !known.languages.includes(text(entry.language))) known.languages.push(text(entry.language));
+		byName.set(name, known);
+	}
+	return [...byName].map(([name, { languages, category }]) => {
+		const details = [languages.join(' / '), category].filter(Boolean).join(', ');
+		return { name: details ? `${name} (${details})` : name, value: name };
+	});
 }
 
 /**
@@ -58,12 +70,12 @@ export const metaTemplates: TemplateCatalog = {
 		);
 		const body = (response.body ?? {}) as { data?: unknown; paging?: { next?: unknown; cursors?: { after?: unknown } } };
 		const filter = (query.filter ?? '').trim().toLowerCase();
-		const templates = listOf<MetaTemplateEntry>(body.data)
-			// Meta filters by status already; a proxy or an older API version may not.
-			.filter((entry) => !entry.status || text(entry.status).toUpperCase() === 'APPROVED')
-			.filter((entry) => !filter || text(entry.name).toLowerCase().includes(filter))
-			.map(summary)
-			.filter((entry): entry is TemplateSummary => entry !== undefined);
+		const templates = summaries(
+			listOf<MetaTemplateEntry>(body.data)
+				// Meta filters by status already; a proxy or an older API version may not.
+				.filter((entry) => !entry.status || text(entry.status).toUpperCase() === 'APPROVED')
+				.filter((entry) => !filter || text(entry.name).toLowerCase().includes(filter)),
+		);
 		const after = text(body.paging?.cursors?.after);
 		return { templates, ...(body.paging?.next && after ? { paginationToken: after } : {}) };
 	},
