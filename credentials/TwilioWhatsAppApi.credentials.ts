@@ -6,7 +6,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { DEFAULT_TWILIO_BASE_URL } from '../nodes/shared/defaults';
+import { DEFAULT_TWILIO_BASE_URL, DEFAULT_TWILIO_CONTENT_BASE_URL } from '../nodes/shared/defaults';
 import { pacingProperties } from '../nodes/shared/pacingFields';
 
 /**
@@ -67,6 +67,14 @@ export class TwilioWhatsAppApi implements ICredentialType {
 			default: DEFAULT_TWILIO_BASE_URL,
 			description:
 				'Advanced: change only for a Twilio regional edge, a proxy, or a local test server',
+		},
+		{
+			displayName: 'Content API Base URL',
+			name: 'contentBaseUrl',
+			type: 'string',
+			default: DEFAULT_TWILIO_CONTENT_BASE_URL,
+			description:
+				"Advanced: where Send WhatsApp's template picker lists the account's content templates (the Content API has its own host). Change only for a proxy or a local test server.",
 		},
 		...pacingProperties(10),
 	];

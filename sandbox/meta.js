@@ -11,6 +11,7 @@ const util = require('./util');
 const webhooks = require('./webhooks');
 const { isObject, first } = util;
 const { providerError } = require('./faults');
+const templates = require('./templates');
 
 /** @typedef {import('./types').MetaPhoneNumber} MetaPhoneNumber */
 /** @typedef {import('./types').MultipartBody} MultipartBody */
@@ -386,6 +387,18 @@ function createMeta(sb) {
 			return metaBadParam(!isObject(content) || !content.name ? "(#100) The parameter template['name'] is required." : "(#100) The parameter template['language'] is required.");
 		}
 
+		if (type === 'template') {
+			const mismatch = templates.templateMismatch(content);
+			if (mismatch) {
+				return providerError('meta', 400, {
+					code: 132000,
+					type: 'OAuthException',
+					message: '(#132000) Number of parameters does not match the expected number of params',
+					details: `${mismatch} (template ${content.name}, ${content.language.code})`,
+				});
+			}
+		}
+
 		const limited = faults.throttleAndFaults('meta', phone.id, true);
 		if (limited) return limited;
 
@@ -514,9 +527,10 @@ function createMeta(sb) {
 		}
 		if (edge === 'message_templates') {
 			if (method === 'GET') {
-				const name = first(ctx.rec.query.name);
-				const data = metaTemplates().filter((t) => !name || t.name === name);
-				return { status: 200, body: { data, paging: { cursors: { before: 'MAZDZD', after: 'MjQZD' } } } };
+				/** @type {Record<string, unknown>} */
+				const query = {};
+				for (const key of Object.keys(ctx.rec.query)) query[key] = first(ctx.rec.query[key]);
+				return { status: 200, body: templates.listMetaTemplates(query, `${publicUrl}/meta${ctx.subpath.split('?')[0]}`) };
 			}
 			if (method === 'POST') {
 				const p = metaParams(ctx);
@@ -569,36 +583,6 @@ function createMeta(sb) {
 		}
 		if (!edge) return metaUnsupported(method, meta.wabaId);
 		return providerError('meta', 400, { code: 2500, type: 'OAuthException', message: `Unknown path components: /${edge}` });
-	}
-
-	function metaTemplates() {
-		return [
-			{
-				name: 'hello_world',
-				parameter_format: 'POSITIONAL',
-				components: [
-					{ type: 'HEADER', format: 'TEXT', text: 'Hello World' },
-					{ type: 'BODY', text: 'Welcome and congratulations!! This message demonstrates your ability to send a WhatsApp message notification from the Cloud API, hosted by Meta. Thank you for taking the time to test with us.' },
-					{ type: 'FOOTER', text: 'WhatsApp Business Platform sample message' },
-				],
-				language: 'en_US',
-				status: 'APPROVED',
-				category: 'UTILITY',
-				id: '920070352646140',
-			},
-			{
-				name: 'order_update',
-				parameter_format: 'POSITIONAL',
-				components: [
-					{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way.', example: { body_text: [['Sheena', '#1234']] } },
-					{ type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Track order' }] },
-				],
-				language: 'en_US',
-				status: 'APPROVED',
-				category: 'UTILITY',
-				id: '920070352646141',
-			},
-		];
 	}
 
 	return { route: routeMeta, addMedia: addMetaMediaInternal };

@@ -6,6 +6,7 @@
  * (/twilio/v1/Content) and the media of inbound messages. Routed by sandbox/index.js.
  */
 
+const templates = require('./templates');
 const util = require('./util');
 const { isObject, first, all } = util;
 const { providerError } = require('./faults');
@@ -92,27 +93,15 @@ function createTwilio(sb) {
 		if (content) {
 			const auth = twilioAuth(ctx, undefined);
 			if ('error' in auth) return auth.error;
-			const items = twilioContents(auth.account);
+			const items = content[1] === 'ContentAndApprovals' ? twilioContents(auth.account).map(templates.withApproval) : twilioContents(auth.account);
 			if (content[2]) {
 				const item = items.find((x) => x.sid === content[2]);
 				return item ? { status: 200, body: item } : notFound();
 			}
-			const key = 'contents';
-			return {
-				status: 200,
-				body: {
-					[key]: items,
-					meta: {
-						page: 0,
-						page_size: 50,
-						first_page_url: `${publicUrl}/twilio/v1/${content[1]}?PageSize=50&Page=0`,
-						previous_page_url: null,
-						url: `${publicUrl}/twilio/v1/${content[1]}?PageSize=50&Page=0`,
-						next_page_url: null,
-						key,
-					},
-				},
-			};
+			/** @type {Record<string, unknown>} */
+			const query = {};
+			for (const name of Object.keys(ctx.rec.query)) query[name] = first(ctx.rec.query[name]);
+			return { status: 200, body: templates.pageTwilioContents(items, 'contents', query, `${publicUrl}/twilio/v1/${content[1]}`) };
 		}
 
 		const m = /^\/2010-04-01\/Accounts(?:\/([^/]+?))?(\.json)?(\/.*)?$/.exec(p);
@@ -280,6 +269,9 @@ function createTwilio(sb) {
 						{ title: 'No', id: 'cancel' },
 					],
 				},
+			}),
+			item('HX5a4db0c5000000000000000000000003', 'promo_draft', { 1: 'discount' }, {
+				'twilio/text': { body: 'Take {{1}} off today.' },
 			}),
 		];
 	}

@@ -9,6 +9,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { providerCredentials } from '../shared/providerFields';
 import { sendProperties } from './description';
 import { execute } from './execute';
+import { getTemplateFields, searchTemplates } from './methods/templates';
 
 export class SendWhatsApp implements INodeType {
 	description: INodeTypeDescription = {
@@ -16,7 +17,9 @@ export class SendWhatsApp implements INodeType {
 		name: 'sendWhatsApp',
 		icon: { light: 'file:../../icons/whatsapp.svg', dark: 'file:../../icons/whatsapp.dark.svg' },
 		group: ['output'],
-		version: 1,
+		// 1.1: Template Name and Content SID are picked from the account (resource locators).
+		version: [1, 1.1],
+		defaultVersion: 1.1,
 		subtitle:
 			'={{ {"markAsRead": "Mark as read", "uploadMedia": "Upload media", "downloadMedia": "Download media", "deleteMedia": "Delete media"}[$parameter["operation"]] ?? "Send " + $parameter["messageType"] }}',
 		description: 'Send WhatsApp messages, mark them as read, and upload, download or delete media, through Twilio, the Meta Cloud API or a webhook gateway',
@@ -27,6 +30,11 @@ export class SendWhatsApp implements INodeType {
 		// One entry per provider, from the registry.
 		credentials: providerCredentials(),
 		properties: sendProperties(),
+	};
+
+	methods = {
+		listSearch: { searchTemplates },
+		resourceMapping: { getTemplateFields },
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

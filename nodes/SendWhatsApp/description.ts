@@ -4,6 +4,7 @@ import { offeredBy, ownFields, providerProperty, withProviderRules } from '../sh
 import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
 import { mediaDownloadOptions, mediaOperationFields, mediaOperationOptions } from './mediaOperations';
+import { withTemplatePickers } from './messages/template';
 
 const send = { operation: ['send'] };
 
@@ -156,7 +157,7 @@ export function sendProperties(): INodeProperties[] {
 		operationProperty(),
 		recipient,
 		messageTypeProperty(),
-		...withProviderRules(messageTypeFields, 'sendFields', 'authentication'),
+		...withTemplatePickers(withProviderRules(messageTypeFields, 'sendFields', 'authentication')),
 		...ownFields('ownSendFields', 'authentication'),
 		...markReadFields,
 		...mediaOperationFields(),

@@ -41,7 +41,7 @@ export interface MediaContent {
 }
 
 export type TemplateHeader =
-	| { type: 'text'; text: string }
+	| { type: 'text'; text: string; name?: string }
 	| { type: 'image' | 'video' | 'document'; url?: string; id?: string; fileName?: string }
 	| { type: 'location'; latitude: number; longitude: number; name?: string; address?: string };
 
@@ -58,6 +58,13 @@ export type TemplateButton =
 	/** REQUEST_CONTACT_INFO: fixed by the template, no value; no component is sent for it. */
 	| { type: 'request_contact_info'; index: number };
 
+/** One card of a carousel template: its media header, body variables and button values. */
+export interface TemplateCard {
+	header?: { type: 'image' | 'video'; url?: string; id?: string };
+	body?: TemplateBodyParameter[];
+	buttons?: TemplateButton[];
+}
+
 export interface TemplateContent {
 	/** Meta and webhook gateways: the template's name and language. */
 	name?: string;
@@ -65,6 +72,8 @@ export interface TemplateContent {
 	header?: TemplateHeader;
 	body?: TemplateBodyParameter[];
 	buttons?: TemplateButton[];
+	/** Meta: the cards of a carousel template, in order (card_index 0, 1, …). */
+	cards?: TemplateCard[];
 	/** Twilio: the Content SID (HX…) of a Content API template. */
 	contentSid?: string;
 	/** Twilio and webhook gateways: named variables ({"1": "Ana"}). */

@@ -113,6 +113,8 @@ function demoConnections(sandbox, { statusUrl = '' } = {}) {
         from,
         messagingServiceSid: '',
         baseUrl: sandbox.twilioBaseUrl,
+        // The Content API (content.twilio.com) is served by the sandbox under the same base URL.
+        contentBaseUrl: sandbox.twilioBaseUrl,
       },
     },
     {

@@ -7,6 +7,7 @@
  * these tests are skipped with a warning, except in CI (CI=true) or with E2E_SCREENSHOTS=1, where
  * they fail.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -197,5 +198,58 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 		if (last) box.height = last.y + last.height + 12 - box.y;
 		await page.screenshot({ path: path.join(OUT_DIR, 'trigger-webhook-url.png'), clip: box });
 		save('trigger-webhook-url.png');
+	});
+
+	it('the template picker (Send WhatsApp 1.1) and the form of the chosen template', async () => {
+		const meta = provisioned.credentials[META];
+		const saved = await host.importWorkflow(client, {
+			name: 'Template picked from the account',
+			nodes: [
+				{ id: crypto.randomUUID(), name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+				{
+					id: crypto.randomUUID(),
+					name: 'Send WhatsApp',
+					type: 'n8n-nodes-whatsapp-providers.sendWhatsApp',
+					typeVersion: 1.1,
+					position: [240, 0],
+					parameters: { authentication: META, operation: 'send', to: '={{ $json.phone }}', messageType: 'template', templateLanguage: 'en_US' },
+					credentials: { [META]: { id: String(meta.id), name: meta.name } },
+				},
+			],
+			connections: { Manual: { main: [[{ node: 'Send WhatsApp', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+		});
+		await page.setViewportSize({ width: 1440, height: 1000 });
+		await page.goto(`${url}/workflow/${saved.id}`);
+		const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: 'Send WhatsApp' }).first();
+		await node.waitFor();
+		await node.dblclick();
+		const ndv = page.locator('[data-test-id="ndv"]');
+		const parameters = ndv.locator('[data-test-id="node-parameters"]');
+		await parameters.waitFor();
+		// From List: the connection's approved templates with language and category, from the sandbox's WABA.
+		const picker = ndv.locator('[data-test-id="resource-locator-templateName"]');
+		await picker.locator('[data-test-id="rlc-input"]').click();
+		const entry = page.getByText('spring_sale (en_US, marketing)', { exact: true });
+		await entry.waitFor({ timeout: 20000 });
+		const last = page.getByText('product_tour (en_US, marketing)', { exact: true });
+		await page.locator('.el-notification').evaluateAll((toasts) => toasts.forEach((toast) => toast.remove()));
+		await page.waitForTimeout(400);
+		await page.screenshot({ path: path.join(OUT_DIR, 'template-picker.png'), clip: await around([picker, last], 16) });
+		save('template-picker.png');
+
+		// Picking one loads its form: exactly the template's parameters.
+		await entry.click();
+		// The form loads when the node is opened with a template picked.
+		await page.waitForTimeout(500);
+		await page.keyboard.press('Escape');
+		await node.dblclick();
+		await parameters.waitFor();
+		const form = ndv.locator('[data-test-id="mapping-fields-container"]');
+		await form.getByText('Header Image (URL or Media ID)').first().waitFor({ timeout: 20000 });
+		await page.waitForTimeout(400);
+		await page.screenshot({ path: path.join(OUT_DIR, 'template-form.png'), clip: await around([picker, form]) });
+		save('template-form.png');
+		await page.keyboard.press('Escape');
 	});
 });

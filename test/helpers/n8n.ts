@@ -148,6 +148,8 @@ export interface RunOptions {
 	/** The node's Settings → On Error (overrides continueOnFail). */
 	onError?: INode['onError'];
 	mode?: WorkflowExecuteMode;
+	/** The node's type version (default 1, as the saved workflows before 1.1). */
+	typeVersion?: number;
 }
 
 export interface RunResult {
@@ -169,7 +171,7 @@ export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 		id: 'node-send',
 		name: 'Send WhatsApp',
 		type: `${PACKAGE}.sendWhatsApp`,
-		typeVersion: 1,
+		typeVersion: options.typeVersion ?? 1,
 		position: [0, 0],
 		parameters: options.parameters,
 		credentials: nodeCredentials,

@@ -92,6 +92,19 @@ function display(
 	return [...shownCombos].sort();
 }
 
+function inVersion(property: INodeProperties, description: INodeTypeDescription, version: number): boolean {
+	const rule = property.displayOptions?.show?.['@version'];
+	if (!rule) return true;
+	const probe = { ...property, displayOptions: { show: { '@version': rule } } } as INodeProperties;
+	return NodeHelpers.displayParameter({}, probe, { typeVersion: version }, description, {});
+}
+
+function introducedLater(property: INodeProperties, description: INodeTypeDescription, version: number): boolean {
+	const versions = Array.isArray(description.version) ? description.version : [description.version];
+	const shownIn = versions.filter((candidate) => inVersion(property, description, candidate));
+	return shownIn.length > 0 && shownIn.every((candidate) => candidate > version);
+}
+
 interface Row {
 	path: string;
 	type: string;
@@ -103,6 +116,9 @@ interface Row {
 function surface(properties: Property[], description: INodeTypeDescription, version: number, prefix = ''): Row[] {
 	const rows: Row[] = [];
 	for (const property of properties) {
+		// A parameter introduced by a later version (its @version rule admits only later ones) is not
+		// part of this version's surface; one that a later version hides stays, displayed "never".
+		if (introducedLater(property, description, version)) continue;
 		const path = `${prefix}${property.name}`;
 		const values = optionValues(property);
 		rows.push({

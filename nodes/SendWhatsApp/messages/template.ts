@@ -1,9 +1,30 @@
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeProperties, ResourceMapperField } from 'n8n-workflow';
 
 import { inputError } from '../../shared/errors';
+import { invalidItemError } from '../../shared/validation';
 import { providerUses } from '../../shared/providerFields';
+import { PROVIDERS, providerFor } from '../../shared/providers';
 import type { TemplateBodyParameter, TemplateButton, TemplateContent, TemplateHeader } from '../../shared/message';
 import { ofType, rows, text, type MessageTypeDefinition, type ParameterReader } from './types';
+
+/** Version 1 stores the template as typed text; from 1.1 it is picked from the account (a resource locator). */
+const fromAccount = { '@version': [{ _cnd: { gte: 1.1 } }] };
+/** The fields that 1.1 turns into pickers where the provider has a template catalog. */
+const PICKED = ['templateName', 'contentSid'];
+/** The fields of the form typed by hand (version 1's): in 1.1, behind Parameters → Each Part by Hand where a form exists. */
+const BY_HAND = [
+	'templateVariables',
+	'templateHeader',
+	'headerText',
+	'headerMediaSource',
+	'headerMedia',
+	'headerFileName',
+	'headerLocation',
+	'bodyParameters',
+	'templateButtons',
+];
+/** The fields of 1.1 that only providers with a template catalog have. */
+const FORM = ['templateInput', 'templateParameters'];
 
 const fields: INodeProperties[] = [
 	{
@@ -17,6 +38,35 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
+		displayName: 'Content Template',
+		name: 'contentSid',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: "The account's content template: picked from the Content API's list (with its WhatsApp approval status) or its SID",
+		displayOptions: { show: { ...ofType('template'), ...fromAccount } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchTemplates', searchable: true },
+			},
+			{
+				displayName: 'By SID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. HXb5b62575e6e4ff6129ad7c8efe1f983e',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^HX[0-9a-fA-F]{32}$', errorMessage: 'A Content SID is HX followed by 32 hexadecimal characters' },
+					},
+				],
+			},
+		],
+	},
+	{
 		displayName: 'Template Name',
 		name: 'templateName',
 		type: 'string',
@@ -27,6 +77,29 @@ const fields: INodeProperties[] = [
 		displayOptions: { show: { ...ofType('template') } },
 	},
 	{
+		displayName: 'Template Name',
+		name: 'templateName',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: "An approved template of the connection's WhatsApp Business Account: picked from the list, or its name typed or given by an expression",
+		displayOptions: { show: { ...ofType('template'), ...fromAccount } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchTemplates', searchable: true },
+			},
+			{
+				displayName: 'By Name',
+				name: 'name',
+				type: 'string',
+				placeholder: 'e.g. order_confirmation',
+			},
+		],
+	},
+	{
 		displayName: 'Language Code',
 		name: 'templateLanguage',
 		type: 'string',
@@ -34,6 +107,47 @@ const fields: INodeProperties[] = [
 		placeholder: 'e.g. en_US',
 		description: 'The language the template was approved in',
 		displayOptions: { show: { ...ofType('template') } },
+	},
+	{
+		displayName: 'Parameters',
+		name: 'templateInput',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Each Part by Hand',
+				value: 'manual',
+				description: 'Header, body parameters, buttons and variables entered one by one (for a template given by an expression)',
+			},
+			{
+				name: 'Form of the Chosen Template',
+				value: 'form',
+				description: "Exactly the template's parameters, loaded from the account once it is picked",
+			},
+		],
+		default: 'form',
+		displayOptions: { show: { ...ofType('template'), ...fromAccount } },
+	},
+	{
+		displayName: 'Template Parameters',
+		name: 'templateParameters',
+		type: 'resourceMapper',
+		noDataExpression: true,
+		default: { mappingMode: 'defineBelow', value: null },
+		required: true,
+		typeOptions: {
+			loadOptionsDependsOn: ['templateName.value', 'contentSid.value', 'templateLanguage'],
+			resourceMapper: {
+				resourceMapperMethod: 'getTemplateFields',
+				mode: 'add',
+				fieldWords: { singular: 'parameter', plural: 'parameters' },
+				addAllFields: true,
+				multiKeyMatch: false,
+				supportAutoMap: false,
+				noFieldsError: 'Pick a template first: its parameters appear here.',
+			},
+		},
+		displayOptions: { show: { ...ofType('template'), ...fromAccount, templateInput: ['form'] } },
 	},
 	{
 		displayName: 'Variables',
@@ -294,6 +408,36 @@ const fields: INodeProperties[] = [
 	},
 ];
 
+/**
+ * The display rules of the template pickers and forms, once the providers' rules are on the fields.
+ * For the providers that list their templates (`templates` in the registry), 1.1 has the picker,
+ * Parameters and the form; the fields typed by hand move behind Parameters → Each Part by Hand.
+ * Version 1 keeps every field as it was; in 1.1 the providers without a catalog keep theirs too.
+ */
+export function withTemplatePickers(fields: INodeProperties[]): INodeProperties[] {
+	const lists = (credentialType: unknown) => providerFor(String(credentialType))?.templates !== undefined;
+	const listing = PROVIDERS.filter((provider) => provider.templates).map((provider) => provider.credentialType);
+	const withRule = (field: INodeProperties, rule: Record<string, unknown>, keep: (credentialType: unknown) => boolean) => {
+		const show = field.displayOptions?.show ?? {};
+		const providers = show.authentication as unknown[] | undefined;
+		return { ...field, displayOptions: { ...field.displayOptions, show: { ...show, ...rule, ...(providers ? { authentication: providers.filter(keep) } : {}) } } } as INodeProperties;
+	};
+	return fields.flatMap((field) => {
+		if (FORM.includes(field.name)) {
+			const show = { ...field.displayOptions?.show, authentication: listing };
+			return listing.length > 0 ? [{ ...field, displayOptions: { ...field.displayOptions, show } } as INodeProperties] : [];
+		}
+		const picked = PICKED.includes(field.name);
+		if (!picked && !BY_HAND.includes(field.name)) return [field];
+		if (field.type === 'resourceLocator') return [withRule(field, {}, lists)];
+		const providers = (field.displayOptions?.show?.authentication as unknown[] | undefined) ?? [];
+		const copies = [withRule(field, { '@version': [1] }, () => true)];
+		if (!picked && providers.some(lists)) copies.push(withRule(field, { ...fromAccount, templateInput: ['manual'] }, lists));
+		if (providers.some((type) => !lists(type))) copies.push(withRule(field, fromAccount, (type) => !lists(type)));
+		return copies;
+	});
+}
+
 function parseJsonObject(reader: ParameterReader, value: unknown, name: string): Record<string, unknown> | undefined {
 	if (value === undefined || value === null || value === '') return undefined;
 	if (typeof value === 'object') return value as Record<string, unknown>;
@@ -376,16 +520,58 @@ function readButtons(reader: ParameterReader): TemplateButton[] {
 	});
 }
 
+/** The template as stored: typed text (version 1) or the value of the picker (1.1: list, name or ID). */
+function picked(reader: ParameterReader, name: string): string {
+	const value = reader.ctx.getNodeParameter(name, reader.itemIndex, '', { extractValue: true });
+	return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+}
+
+/**
+ * Version 1.1 with Parameters → Form of the Chosen Template: the form's values (n8n's resource mapper,
+ * expressions resolved) as the template's parts, by the provider's catalog. Undefined otherwise.
+ */
+function readForm(reader: ParameterReader, template: string): Partial<TemplateContent> | undefined {
+	const catalog = providerFor(reader.credentialType)?.templates;
+	if (!catalog || reader.ctx.getNode().typeVersion < 1.1 || text(reader, 'templateInput', 'form') !== 'form') return undefined;
+	const { ctx, itemIndex } = reader;
+	const given = (ctx.getNodeParameter('templateParameters.value', itemIndex, {}) ?? {}) as IDataObject;
+	const schema = (ctx.getNodeParameter('templateParameters.schema', itemIndex, []) ?? []) as ResourceMapperField[];
+	const values: Record<string, string> = {};
+	for (const [id, value] of Object.entries(given)) {
+		if (value !== undefined && value !== null) values[id] = typeof value === 'object' ? JSON.stringify(value) : String(value);
+	}
+	const fields = schema
+		.filter((field) => field.display !== false && field.removed !== true)
+		.map((field) => ({ id: field.id, displayName: field.displayName, required: field.required, type: field.type === 'number' ? ('number' as const) : ('string' as const) }));
+	const { content, problems } = catalog.fromForm(values, fields);
+	if (problems.length > 0) {
+		throw invalidItemError(
+			ctx.getNode(),
+			itemIndex,
+			problems.map((problem) => ({ ...problem, field: `Template "${template}" → ${problem.field}` })),
+		);
+	}
+	return content;
+}
+
 function readTemplate(reader: ParameterReader): TemplateContent {
 	const variables: Record<string, string> = {};
 	for (const variable of rows<{ name: string; value: string }>(reader, 'templateVariables', 'variable')) {
 		if (variable.name) variables[String(variable.name)] = String(variable.value ?? '');
 	}
 	// A provider that names its templates by a Content SID (Twilio) reads that, the others name and language.
-	if (providerUses(reader.credentialType, 'sendFields', 'contentSid')) return { contentSid: text(reader, 'contentSid'), variables };
+	if (providerUses(reader.credentialType, 'sendFields', 'contentSid')) {
+		const contentSid = picked(reader, 'contentSid');
+		const form = readForm(reader, contentSid);
+		return form ? { contentSid, variables: form.variables ?? {} } : { contentSid, variables };
+	}
+	const name = picked(reader, 'templateName');
+	const language = text(reader, 'templateLanguage', 'en_US') || 'en_US';
+	const form = readForm(reader, name);
+	if (form) return { name, language, header: form.header, body: form.body, buttons: form.buttons, cards: form.cards };
 	return {
-		name: text(reader, 'templateName'),
-		language: text(reader, 'templateLanguage', 'en_US') || 'en_US',
+		name,
+		language,
 		header: readHeader(reader),
 		body: readBody(reader),
 		buttons: readButtons(reader),

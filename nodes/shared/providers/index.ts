@@ -24,4 +24,14 @@ export function providerFor(credentialType: string): WhatsAppProvider | undefine
 	return PROVIDERS.find((provider) => provider.credentialType === credentialType);
 }
 
-export type { WhatsAppProvider, SendContext, ProviderId, ProviderNodeSurface, MediaOperationContext } from './types';
+export type {
+	WhatsAppProvider,
+	SendContext,
+	ProviderId,
+	ProviderNodeSurface,
+	MediaOperationContext,
+	TemplateCatalog,
+	TemplateFormField,
+	TemplateReference,
+	TemplateSummary,
+} from './types';

@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INode, INodePropertie
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { MediaFetcher } from '../mediaFetch';
-import type { BinaryFile, OutboundMessage, SendResult } from '../message';
+import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
 
@@ -96,6 +96,54 @@ export interface ProviderMediaOperations {
 	delete?(context: MediaOperationContext, mediaId: string): Promise<{ raw: unknown }>;
 }
 
+/** One template of the account, as the template picker lists it. */
+export interface TemplateSummary {
+	/** What the picker shows: the name with its language, category or approval status. */
+	name: string;
+	/** What the field stores: the template name (Meta) or the content SID (Twilio). */
+	value: string;
+}
+
+/** One field of the form that fits a template (n8n's resource mapper shows them). */
+export interface TemplateFormField {
+	/** Stored in the node as the key of its value: it never changes for the same part of a template. */
+	id: string;
+	displayName: string;
+	required: boolean;
+	type: 'string' | 'number';
+}
+
+/** Which template a form is for: the picked value (name or SID) and, where it matters, its language. */
+export interface TemplateReference {
+	value: string;
+	language?: string;
+}
+
+/**
+ * The account's templates: the picker's list, one page at a time (the token comes from the previous
+ * page), and the form that fits one template: its fields, and how their values become the message.
+ */
+export interface TemplateCatalog {
+	list(
+		transport: Transport,
+		node: INode,
+		credentials: ICredentialDataDecryptedObject,
+		query: { filter?: string; paginationToken?: string },
+	): Promise<{ templates: TemplateSummary[]; paginationToken?: string }>;
+	/** The template's own fields: each variable, its header's kind, each button that takes a value. */
+	form(
+		transport: Transport,
+		node: INode,
+		credentials: ICredentialDataDecryptedObject,
+		template: TemplateReference,
+	): Promise<{ fields: TemplateFormField[]; notice?: string }>;
+	/**
+	 * The form's values (by field ID) as the parts of the message. `fields` are the form's fields as
+	 * saved with the node; a required one without a value is reported, naming the field.
+	 */
+	fromForm(values: Record<string, string>, fields: TemplateFormField[]): { content: Partial<TemplateContent>; problems: Violation[] };
+}
+
 /**
  * One provider, one module, one surface. The nodes only ever talk to this interface; adding a
  * provider means adding one module that implements it and one entry in the registry.
@@ -137,6 +185,8 @@ export interface WhatsAppProvider {
 	): Promise<{ data: Buffer; mimeType?: string; fileName?: string } | undefined>;
 	/** Send WhatsApp's media operations, where the provider has them (declared in `nodes.operations`). */
 	media?: ProviderMediaOperations;
+	/** The account's templates for Send WhatsApp's template picker, where the provider can list them. */
+	templates?: TemplateCatalog;
 	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
 	webhookRegistration?: {
 		exists(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<boolean>;

@@ -17,6 +17,10 @@ export const META_LIMITS = {
 	templateHeaderText: 60,
 	templateButtonIndex: 9,
 	couponCode: 15,
+	/** Authentication templates: the one-time code. */
+	otpCode: 15,
+	/** Media card carousel templates: at most 10 cards. */
+	carouselCards: { min: 1, max: 10 },
 	trackingData: 512,
 	interactiveHeader: 60,
 	interactiveBody: 1024,
@@ -84,6 +88,22 @@ export function checkMetaMessage(context: CheckContext, message: OutboundMessage
 				}
 				if (button.type === 'url') c.required(`${field} → URL Suffix`, button.text);
 			});
+			if (template.cards) {
+				c.count('Carousel Cards', template.cards.length, L.carouselCards.min, L.carouselCards.max, 'cards');
+				template.cards.forEach((card, index) => {
+					const field = `Card ${index + 1}`;
+					if (!card.header || (!card.header.id && !card.header.url)) c.add(`${field} → Header`, '', 'must not be empty (the image or video: a URL or a media ID)');
+					else if (card.header.url) c.httpUrl(`${field} → Header`, card.header.url);
+					(card.body ?? []).forEach((parameter, position) => {
+						if (parameter.type !== 'text') return;
+						c.required(`${field} → Body {{${parameter.name ?? position + 1}}}`, parameter.text);
+						c.maxLength(`${field} → Body {{${parameter.name ?? position + 1}}}`, parameter.text, L.templateTextParameter);
+					});
+					(card.buttons ?? []).forEach((button) => {
+						if (button.type === 'url') c.required(`${field} → Button ${button.index + 1} → URL Suffix`, button.text);
+					});
+				});
+			}
 			break;
 		}
 		case 'interactive': {

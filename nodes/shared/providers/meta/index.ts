@@ -5,6 +5,7 @@ import { handleMetaInbound } from './inbound';
 import { downloadMetaMedia, metaMediaOperations } from './media';
 import { metaWebhookRegistration } from './registration';
 import { sendMeta } from './send';
+import { metaTemplates } from './templates';
 import type { WhatsAppProvider } from '../types';
 
 export const metaCloud: WhatsAppProvider = {
@@ -21,6 +22,8 @@ export const metaCloud: WhatsAppProvider = {
 	check: checkMetaMessage,
 
 	send: sendMeta,
+
+	templates: metaTemplates,
 
 	handleInbound: (request, credentials, options) => handleMetaInbound(request, credentials, { phoneNumbers: phoneNumberScope(options) }),
 

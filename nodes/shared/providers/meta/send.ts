@@ -1,7 +1,7 @@
 import type { IDataObject, INode } from 'n8n-workflow';
 
 import { inputError } from '../../errors';
-import type { OutboundMessage, SendResult, TemplateContent } from '../../message';
+import type { OutboundMessage, SendResult, TemplateBodyParameter, TemplateButton, TemplateContent, TemplateHeader } from '../../message';
 import { isBsuid, toDigits } from '../../phone';
 import { graphCall, graphUrl, metaCredentials, metaSecrets } from './connection';
 import { buildMetaUploadRequest, metaUploadKey } from './media';
@@ -11,78 +11,84 @@ function mediaObject(source: { id?: string; url?: string }): IDataObject {
 	return source.id ? { id: source.id } : { link: source.url };
 }
 
-function templateComponents(template: TemplateContent): IDataObject[] {
+function headerParameter(header: TemplateHeader): IDataObject {
+	if (header.type === 'text') return { type: 'text', text: header.text, ...(header.name ? { parameter_name: header.name } : {}) };
+	if (header.type === 'location') {
+		return {
+			type: 'location',
+			location: {
+				latitude: header.latitude,
+				longitude: header.longitude,
+				...(header.name ? { name: header.name } : {}),
+				...(header.address ? { address: header.address } : {}),
+			},
+		};
+	}
+	return {
+		type: header.type,
+		[header.type]: {
+			...mediaObject(header),
+			...(header.type === 'document' && header.fileName ? { filename: header.fileName } : {}),
+		},
+	};
+}
+
+function bodyParameter(parameter: TemplateBodyParameter): IDataObject {
+	const named = parameter.name ? { parameter_name: parameter.name } : {};
+	switch (parameter.type) {
+		case 'text':
+			return { type: 'text', text: parameter.text, ...named };
+		case 'currency':
+			return {
+				type: 'currency',
+				currency: { fallback_value: parameter.fallback, code: parameter.code, amount_1000: parameter.amount1000 },
+				...named,
+			};
+		case 'date_time':
+			return { type: 'date_time', date_time: { fallback_value: parameter.fallback }, ...named };
+	}
+}
+
+function buttonParameter(button: Exclude<TemplateButton, { type: 'request_contact_info' }>): IDataObject {
+	switch (button.type) {
+		case 'quick_reply':
+			return { type: 'payload', payload: button.payload };
+		case 'url':
+			return { type: 'text', text: button.text };
+		case 'copy_code':
+			return { type: 'coupon_code', coupon_code: button.couponCode };
+		case 'flow':
+			return {
+				type: 'action',
+				action: {
+					...(button.flowToken ? { flow_token: button.flowToken } : {}),
+					...(button.flowActionData ? { flow_action_data: button.flowActionData } : {}),
+				},
+			};
+	}
+}
+
+/** Header, body and buttons: of the template itself, and of each carousel card. */
+function partComponents(part: { header?: TemplateHeader; body?: TemplateBodyParameter[]; buttons?: TemplateButton[] }): IDataObject[] {
 	const components: IDataObject[] = [];
-	const { header } = template;
-	if (header) {
-		let parameter: IDataObject;
-		if (header.type === 'text') parameter = { type: 'text', text: header.text };
-		else if (header.type === 'location') {
-			parameter = {
-				type: 'location',
-				location: {
-					latitude: header.latitude,
-					longitude: header.longitude,
-					...(header.name ? { name: header.name } : {}),
-					...(header.address ? { address: header.address } : {}),
-				},
-			};
-		} else {
-			parameter = {
-				type: header.type,
-				[header.type]: {
-					...mediaObject(header),
-					...(header.type === 'document' && header.fileName ? { filename: header.fileName } : {}),
-				},
-			};
-		}
-		components.push({ type: 'header', parameters: [parameter] });
-	}
-	if (template.body && template.body.length > 0) {
-		components.push({
-			type: 'body',
-			parameters: template.body.map((parameter) => {
-				const named = parameter.name ? { parameter_name: parameter.name } : {};
-				switch (parameter.type) {
-					case 'text':
-						return { type: 'text', text: parameter.text, ...named };
-					case 'currency':
-						return {
-							type: 'currency',
-							currency: { fallback_value: parameter.fallback, code: parameter.code, amount_1000: parameter.amount1000 },
-							...named,
-						};
-					case 'date_time':
-						return { type: 'date_time', date_time: { fallback_value: parameter.fallback }, ...named };
-				}
-			}),
-		});
-	}
-	for (const button of template.buttons ?? []) {
+	if (part.header) components.push({ type: 'header', parameters: [headerParameter(part.header)] });
+	if (part.body && part.body.length > 0) components.push({ type: 'body', parameters: part.body.map(bodyParameter) });
+	for (const button of part.buttons ?? []) {
 		// REQUEST_CONTACT_INFO takes no parameter: its text is fixed by the template (Meta, "Business-scoped user IDs").
 		if (button.type === 'request_contact_info') continue;
-		let parameter: IDataObject;
-		switch (button.type) {
-			case 'quick_reply':
-				parameter = { type: 'payload', payload: button.payload };
-				break;
-			case 'url':
-				parameter = { type: 'text', text: button.text };
-				break;
-			case 'copy_code':
-				parameter = { type: 'coupon_code', coupon_code: button.couponCode };
-				break;
-			case 'flow':
-				parameter = {
-					type: 'action',
-					action: {
-						...(button.flowToken ? { flow_token: button.flowToken } : {}),
-						...(button.flowActionData ? { flow_action_data: button.flowActionData } : {}),
-					},
-				};
-				break;
-		}
-		components.push({ type: 'button', sub_type: button.type, index: String(button.index), parameters: [parameter] });
+		components.push({ type: 'button', sub_type: button.type, index: String(button.index), parameters: [buttonParameter(button)] });
+	}
+	return components;
+}
+
+function templateComponents(template: TemplateContent): IDataObject[] {
+	const components = partComponents(template);
+	// Media card carousel templates: a `carousel` component of cards, each with its own components.
+	if (template.cards && template.cards.length > 0) {
+		components.push({
+			type: 'carousel',
+			cards: template.cards.map((card, index) => ({ card_index: index, components: partComponents(card) })),
+		});
 	}
 	return components;
 }

@@ -1,6 +1,6 @@
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
-import { DEFAULT_TWILIO_BASE_URL } from '../../defaults';
+import { DEFAULT_TWILIO_BASE_URL, DEFAULT_TWILIO_CONTENT_BASE_URL } from '../../defaults';
 import { inputError } from '../../errors';
 import { normalisePhone } from '../../phone';
 import { baseUrl, text } from '../../values';
@@ -16,6 +16,8 @@ export interface TwilioCredentials {
 	from: string;
 	messagingServiceSid: string;
 	baseUrl: string;
+	/** The Content API's host (content.twilio.com): the templates' list. */
+	contentBaseUrl: string;
 }
 
 export function twilioCredentials(stored: ICredentialDataDecryptedObject): TwilioCredentials {
@@ -25,6 +27,7 @@ export function twilioCredentials(stored: ICredentialDataDecryptedObject): Twili
 		from: text(stored.from),
 		messagingServiceSid: text(stored.messagingServiceSid),
 		baseUrl: baseUrl(stored.baseUrl, DEFAULT_TWILIO_BASE_URL),
+		contentBaseUrl: baseUrl(stored.contentBaseUrl, DEFAULT_TWILIO_CONTENT_BASE_URL),
 	};
 }
 

@@ -4,6 +4,7 @@ import { twilioNodeSurface } from './fields';
 import { handleTwilioInbound } from './inbound';
 import { downloadTwilioMedia, twilioMediaOperations } from './media';
 import { sendTwilio } from './send';
+import { twilioTemplates } from './templates';
 import type { WhatsAppProvider } from '../types';
 
 export const twilio: WhatsAppProvider = {
@@ -20,6 +21,8 @@ export const twilio: WhatsAppProvider = {
 	check: checkTwilioMessage,
 
 	send: sendTwilio,
+
+	templates: twilioTemplates,
 
 	handleInbound: (request, credentials) => handleTwilioInbound(request, credentials),
 
