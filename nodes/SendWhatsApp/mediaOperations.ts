@@ -17,6 +17,7 @@ import { offeredBy } from '../shared/providerFields';
 import { PROVIDERS, type MediaOperationContext, type WhatsAppProvider } from '../shared/providers';
 import { createPlainTransport, type Transport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
+import { ALLOWED_MEDIA_HOSTS_OPTION } from '../shared/mediaFields';
 
 /**
  * Send WhatsApp's media operations: Upload Media (a binary of the input item → a media ID),
@@ -99,16 +100,7 @@ export function mediaOperationFields(): INodeProperties[] {
 
 /** Download Media's options (in Options, shown only for it). */
 export const mediaDownloadOptions: INodeProperties[] = [
-	{
-		displayName: 'Allowed Media Hosts',
-		name: 'allowedMediaHosts',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. media.gateway.internal, 10.0.0.5:8080, *.cdn.example.com',
-		description:
-			"Hosts (or host:port) media may be downloaded from although they resolve to a loopback, private or link-local address, separated by commas. The connection's own URL is always allowed; other hosts never get its credentials or headers.",
-		displayOptions: { show: { '/operation': ['downloadMedia'] } },
-	},
+	{ ...ALLOWED_MEDIA_HOSTS_OPTION, displayOptions: { show: { '/operation': ['downloadMedia'] } } },
 	{
 		displayName: 'Max Media Size (MB)',
 		name: 'maxMediaMb',

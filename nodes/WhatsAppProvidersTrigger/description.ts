@@ -1,6 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { ownFields, providerProperty } from '../shared/providerFields';
+import { ALLOWED_MEDIA_HOSTS_OPTION } from '../shared/mediaFields';
 
 const triggerOn: INodeProperties = {
 	displayName: 'Trigger On',
@@ -44,15 +45,7 @@ const triggerOn: INodeProperties = {
 
 /** Options every provider has; each provider adds its own (shown only for it). */
 const commonOptions: INodeProperties[] = [
-	{
-		displayName: 'Allowed Media Hosts',
-		name: 'allowedMediaHosts',
-		type: 'string',
-		default: '',
-		placeholder: 'e.g. media.gateway.internal, 10.0.0.5:8080, *.cdn.example.com',
-		description:
-			"Hosts (or host:port) media may be downloaded from although they resolve to a loopback, private or link-local address, separated by commas. The connection's own URL is always allowed; other hosts never get its credentials or headers.",
-	},
+	ALLOWED_MEDIA_HOSTS_OPTION,
 	{
 		displayName: 'Download Media',
 		name: 'downloadMedia',
