@@ -159,6 +159,22 @@ export interface RunResult {
 }
 
 /** Executes Send WhatsApp once with the given parameters, credentials and input items. */
+/** What n8n passes to an execution, for one run in the tests: the credentials and the instance's URLs. */
+export function testAdditionalData(credentialsHelper: TestCredentialsHelper, executionId: string): IWorkflowExecuteAdditionalData {
+	return {
+		credentialsHelper,
+		executionId,
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		webhookBaseUrl: 'http://127.0.0.1/webhook',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+		variables: {},
+		userId: 'user-test',
+	} as unknown as IWorkflowExecuteAdditionalData;
+}
+
 export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 	const nodeType = new SendWhatsApp();
 	const store: Record<string, ICredentialDataDecryptedObject> = {};
@@ -187,18 +203,7 @@ export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 		nodeTypes: nodeTypesOf(['sendWhatsApp', nodeType]),
 	});
 	const helper = new TestCredentialsHelper(store);
-	const additionalData = {
-		credentialsHelper: helper,
-		executionId: 'exec-test',
-		restApiUrl: 'http://127.0.0.1/rest',
-		instanceBaseUrl: 'http://127.0.0.1/',
-		webhookBaseUrl: 'http://127.0.0.1/webhook',
-		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
-		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
-		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
-		variables: {},
-		userId: 'user-test',
-	} as unknown as IWorkflowExecuteAdditionalData;
+	const additionalData = testAdditionalData(helper, 'exec-test');
 	const items = options.items ?? [{ json: {} }];
 	const workflowNode = workflow.getNode(node.name)!;
 	const context = new ExecuteContext(

@@ -17,13 +17,12 @@ import {
 	type INode,
 	type INodeProperties,
 	type INodeType,
-	type IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
 
 import { SendWhatsApp } from '../../../nodes/SendWhatsApp/SendWhatsApp.node';
 import { startSandbox, type Sandbox } from '../../../sandbox';
 import { connections, expectNoSecrets, META } from '../../helpers/fixtures';
-import { nodeTypesOf, TestCredentialsHelper, withDefaults } from '../../helpers/n8n';
+import { nodeTypesOf, TestCredentialsHelper, testAdditionalData, withDefaults } from '../../helpers/n8n';
 
 const send = new SendWhatsApp();
 
@@ -112,18 +111,7 @@ describe('Send WhatsApp in tool mode (n8n-core createNodeAsTool, no language mod
 			nodeTypes: nodeTypesOf(['agentStandIn', agentType], ['sendWhatsAppTool', toolType]),
 		});
 		const store: Record<string, ICredentialDataDecryptedObject> = { [META]: withDefaults(META, connections(sb)[META]) };
-		const additionalData = {
-			credentialsHelper: new TestCredentialsHelper(store),
-			executionId: 'exec-tool',
-			restApiUrl: 'http://127.0.0.1/rest',
-			instanceBaseUrl: 'http://127.0.0.1/',
-			webhookBaseUrl: 'http://127.0.0.1/webhook',
-			webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
-			webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
-			formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
-			variables: {},
-			userId: 'user-test',
-		} as unknown as IWorkflowExecuteAdditionalData;
+		const additionalData = testAdditionalData(new TestCredentialsHelper(store), 'exec-tool');
 		const items = [{ json: {} }];
 		const agentNode = workflow.getNode(agent.name)!;
 		const context = new ExecuteContext(
