@@ -7,6 +7,8 @@ import { mediaDownloadOptions, mediaOperationFields, mediaOperationOptions } fro
 import { withTemplatePickers } from './messages/template';
 
 const send = { operation: ['send'] };
+/** In Options: what only a message sent needs (not Mark as Read or the media operations). */
+const whenSending = { show: { '/operation': ['send'] } };
 
 const messageOperations = (): INodePropertyOptions[] => [
 	{ name: 'Send', value: 'send', action: 'Send message', description: 'Send a WhatsApp message' },
@@ -67,6 +69,7 @@ const optionsProperty = (): INodeProperties => ({
 				type: 'boolean',
 				default: false,
 				description: 'Whether to show a preview of the first URL in a text message (Meta)',
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Max Attempts',
@@ -104,6 +107,7 @@ const optionsProperty = (): INodeProperties => ({
 				],
 				default: 'individual',
 				description: 'Meta: a person, or a WhatsApp group ID in Recipient',
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Reply To Message ID',
@@ -111,6 +115,7 @@ const optionsProperty = (): INodeProperties => ({
 				type: 'string',
 				default: '',
 				description: 'Quote a received message (wamid.…) in the reply (Meta, webhook gateway)',
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Retry When Delivery Is Unknown',
@@ -119,6 +124,7 @@ const optionsProperty = (): INodeProperties => ({
 				default: false,
 				description:
 					'Whether to resend a message whose delivery is unknown: the connection broke after the request was sent, or the provider answered HTTP 500, 502 or 504 (or Meta 131000). The customer may then get the message twice.',
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Status Callback URL',
@@ -127,6 +133,7 @@ const optionsProperty = (): INodeProperties => ({
 				default: '',
 				placeholder: 'e.g. https://n8n.example.com/webhook/…',
 				description: "Twilio: where delivery statuses are posted; webhook gateway: replaces the connection's Status URL",
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Tracking Data',
@@ -134,6 +141,7 @@ const optionsProperty = (): INodeProperties => ({
 				type: 'string',
 				default: '',
 				description: 'Meta: an opaque string returned in the status webhooks of this message',
+				displayOptions: whenSending,
 			},
 			{
 				displayName: 'Validity Period (Seconds)',
@@ -142,6 +150,7 @@ const optionsProperty = (): INodeProperties => ({
 				typeOptions: { minValue: 1, maxValue: 36000 },
 				default: 36000,
 				description: 'Twilio: drop the message if it cannot be sent within this time',
+				displayOptions: whenSending,
 			},
 			...mediaDownloadOptions,
 		] as INodeProperties[]).sort((a, b) => a.displayName.localeCompare(b.displayName)),

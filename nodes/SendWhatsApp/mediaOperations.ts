@@ -9,7 +9,7 @@ import type {
 } from 'n8n-workflow';
 
 import { inputError, redact, redactValue, toNodeError } from '../shared/errors';
-import { runItems } from '../shared/itemLoop';
+import { runItems, type StopReport } from '../shared/itemLoop';
 import { defaultMaxBytes, fetchMedia, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
 import type { BinaryReference } from '../shared/message';
 import { DEFAULT_RETRY_POLICY } from '../shared/pacing';
@@ -33,6 +33,13 @@ export const MEDIA_OPERATIONS = {
 } as const;
 
 export type MediaOperation = keyof typeof MEDIA_OPERATIONS;
+
+/** How a stop's error names the items each media operation handled before the stop. */
+const STOP_REPORTS: Record<MediaOperation, StopReport> = {
+	uploadMedia: { done: 'Uploaded', idName: 'media ID', idOf: (value) => String(value?.mediaId ?? ''), again: 'uploaded again' },
+	downloadMedia: { done: 'Downloaded', idName: 'file', idOf: (value) => String(value?.fileName ?? '') },
+	deleteMedia: { done: 'Deleted', idName: 'media ID', idOf: (value) => String(value?.mediaId ?? '') },
+};
 
 /** Media requests in flight at once unless Max Concurrent Requests says otherwise. */
 const MEDIA_CONCURRENCY = 4;
@@ -255,6 +262,7 @@ export async function executeMediaOperation(ctx: IExecuteFunctions, setup: Media
 		},
 		{
 			preFailed: new Map(invalid.map(({ itemIndex, error }) => [itemIndex, error])),
+			report: STOP_REPORTS[operation],
 			// Files are held while they download or upload: a few at a time (Max Concurrent Requests can change it).
 			concurrency: Number(options.concurrency) >= 1 ? Math.floor(Number(options.concurrency)) : MEDIA_CONCURRENCY,
 			ratePerSecond: 0,

@@ -38,7 +38,23 @@ export interface ItemLoopOptions {
 	 * become error items, paired with their input like every other item.
 	 */
 	preFailed?: ReadonlyMap<number, unknown>;
+	/** How a stop's error names what was done (default: messages sent, with their message IDs). */
+	report?: StopReport;
 }
+
+/** The words of a stop's summary for what the loop does to each item. */
+export interface StopReport {
+	/** What was done, e.g. "Sent", "Uploaded". */
+	done: string;
+	/** What identifies each done item, e.g. "message ID", "media ID". */
+	idName: string;
+	/** That identifier in an item's result. */
+	idOf(value: IDataObject | undefined): string;
+	/** What a plain re-run would do again, when that matters (e.g. "sent again"); nothing for a harmless repeat. */
+	again?: string;
+}
+
+const SENDING: StopReport = { done: 'Sent', idName: 'message ID', idOf: (value) => String(value?.messageId ?? ''), again: 'sent again' };
 
 /** Thrown inside a retry when the node has stopped: carries the item's last real failure. */
 class StoppedBeforeRetry {
@@ -130,7 +146,7 @@ export async function runItems(
 	).finally(() => lease?.release());
 
 	if (!continueOnFail && outcomes.some((outcome) => outcome?.error !== undefined)) {
-		throw accountedFailure(context, outcomes, count);
+		throw accountedFailure(context, outcomes, count, options.report ?? SENDING);
 	}
 
 	const output: INodeExecutionData[] = [];
@@ -167,6 +183,7 @@ function accountedFailure(
 	context: IExecuteFunctions,
 	outcomes: Array<{ itemIndex: number; value?: IDataObject; error?: unknown } | undefined>,
 	count: number,
+	report: StopReport,
 ): NodeApiError | NodeOperationError {
 	const sent: Array<{ itemIndex: number; messageId: string }> = [];
 	const failed: Array<{ itemIndex: number; error: string; deliveryUnknown?: true }> = [];
@@ -179,7 +196,7 @@ function accountedFailure(
 				...(failureInfo(outcome.error).deliveryUnknown ? { deliveryUnknown: true as const } : {}),
 			});
 		} else {
-			sent.push({ itemIndex: outcome.itemIndex, messageId: String(outcome.value?.messageId ?? '') });
+			sent.push({ itemIndex: outcome.itemIndex, messageId: report.idOf(outcome.value) });
 		}
 	}
 	const notAttempted = count - sent.length - failed.length;
@@ -188,16 +205,18 @@ function accountedFailure(
 	error.context.itemIndex = first.itemIndex;
 	const unknown = failed.filter((entry) => entry.deliveryUnknown).map((entry) => entry.itemIndex);
 	const summary =
-		`Sent ${sent.length}, failed ${failed.length}, not attempted ${notAttempted} (of ${count} items). The node stopped at the first failure and started no new send; requests already on their way were finished.` +
+		`${report.done} ${sent.length}, failed ${failed.length}, not attempted ${notAttempted} (of ${count} items). The node stopped at the first failure and started nothing new; requests already on their way were finished.` +
 		(unknown.length > 0 ? ` Delivery unknown (may have gone out) for item${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}.` : '');
 	const lines = [summary];
 	if (sent.length > 0) {
 		lines.push(
-			`Sent before the stop (item → message ID): ${sent
+			`${report.done} before the stop (item → ${report.idName}): ${sent
 				.slice(0, MAX_LISTED_IN_DESCRIPTION)
 				.map((entry) => `${entry.itemIndex} → ${entry.messageId || '(no ID)'}`)
 				.join(', ')}${sent.length > MAX_LISTED_IN_DESCRIPTION ? `, … (${sent.length - MAX_LISTED_IN_DESCRIPTION} more in the error's context "sent")` : ''}.`,
-			'Do not simply retry the execution: the items above would be sent again. Set Settings → On Error to "Continue (using error output)" to get every result paired with its item.',
+			report.again
+				? `Do not simply retry the execution: the items above would be ${report.again}. Set Settings → On Error to "Continue (using error output)" to get every result paired with its item.`
+				: 'Set Settings → On Error to "Continue (using error output)" to get every result paired with its item.',
 		);
 	}
 	if (failed.length > 1) lines.push(`Failed: ${failed.map((entry) => `item ${entry.itemIndex}: ${entry.error}`).join('; ')}.`);

@@ -238,14 +238,12 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 		await page.screenshot({ path: path.join(OUT_DIR, 'template-picker.png'), clip: await around([picker, last], 16) });
 		save('template-picker.png');
 
-		// Picking one loads its form: exactly the template's parameters.
-		await entry.click();
-		// The form loads when the node is opened with a template picked.
-		await page.waitForTimeout(500);
-		await page.keyboard.press('Escape');
-		await node.dblclick();
-		await parameters.waitFor();
+		// Picking one loads its form, exactly the template's parameters, at once: Recipient holds an
+		// expression the editor cannot resolve before a run, which kept n8n 2.40.7 from reloading a form
+		// already shown; the form now appears only once a template is picked.
 		const form = ndv.locator('[data-test-id="mapping-fields-container"]');
+		expect(await form.count()).toBe(0);
+		await entry.click();
 		await form.getByText('Header Image (URL or Media ID)').first().waitFor({ timeout: 20000 });
 		await page.waitForTimeout(400);
 		await page.screenshot({ path: path.join(OUT_DIR, 'template-form.png'), clip: await around([picker, form]) });

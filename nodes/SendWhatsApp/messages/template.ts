@@ -25,6 +25,11 @@ const BY_HAND = [
 ];
 /** The fields of 1.1 that only providers with a template catalog have. */
 const FORM = ['templateInput', 'templateParameters'];
+/**
+ * A hidden field of the form that names the template it was loaded for, so that a form left over
+ * from another template fails before sending instead of sending the wrong parameters.
+ */
+export const FORM_TEMPLATE_FIELD = '__template';
 
 const fields: INodeProperties[] = [
 	{
@@ -147,7 +152,13 @@ const fields: INodeProperties[] = [
 				noFieldsError: 'Pick a template first: its parameters appear here.',
 			},
 		},
-		displayOptions: { show: { ...ofType('template'), ...fromAccount, templateInput: ['form'] } },
+		// Shown once a template is picked: the form then loads as it appears. (n8n 2.40.7's editor reloads
+		// a form whose template changes only when every other field resolves, e.g. not while Recipient
+		// holds an expression and the previous node has not run; the run then names the stale form.)
+		displayOptions: {
+			show: { ...ofType('template'), ...fromAccount, templateInput: ['form'] },
+			hide: { templateName: [''], contentSid: [''] },
+		},
 	},
 	{
 		displayName: 'Variables',
@@ -540,8 +551,18 @@ function readForm(reader: ParameterReader, template: string): Partial<TemplateCo
 	for (const [id, value] of Object.entries(given)) {
 		if (value !== undefined && value !== null) values[id] = typeof value === 'object' ? JSON.stringify(value) : String(value);
 	}
+	const loadedFor = schema.find((field) => field.id === FORM_TEMPLATE_FIELD)?.defaultValue;
+	if (loadedFor !== undefined && loadedFor !== null && String(loadedFor) !== template) {
+		throw invalidItemError(ctx.getNode(), itemIndex, [
+			{
+				field: 'Template Parameters',
+				rule: `were loaded for the template "${String(loadedFor)}", not "${template}"`,
+				hint: `Close and reopen the node (or choose Refresh in the form's menu) so that the form of "${template}" loads, and fill it in.`,
+			},
+		]);
+	}
 	const fields = schema
-		.filter((field) => field.display !== false && field.removed !== true)
+		.filter((field) => field.id !== FORM_TEMPLATE_FIELD && field.display !== false && field.removed !== true)
 		.map((field) => ({ id: field.id, displayName: field.displayName, required: field.required, type: field.type === 'number' ? ('number' as const) : ('string' as const) }));
 	const { content, problems } = catalog.fromForm(values, fields);
 	if (problems.length > 0) {

@@ -1,10 +1,11 @@
-import type { ILoadOptionsFunctions, INode, INodeListSearchResult, NodeApiError, ResourceMapperFields } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INode, INodeListSearchResult, NodeApiError, ResourceMapperField, ResourceMapperFields } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { redact, toNodeError } from '../../shared/errors';
 import { providerUses } from '../../shared/providerFields';
 import { DEFAULT_PROVIDER, providerFor, type WhatsAppProvider } from '../../shared/providers';
 import { createTransport } from '../../shared/transport';
+import { FORM_TEMPLATE_FIELD } from '../messages/template';
 
 /**
  * The template picker's list (Template Name / Content SID → From List): the chosen connection's
@@ -72,16 +73,21 @@ export async function getTemplateFields(this: ILoadOptionsFunctions): Promise<Re
 			value,
 			...(language && !language.startsWith('=') ? { language } : {}),
 		});
+		const fields: ResourceMapperField[] = form.fields.map((field) => ({
+			id: field.id,
+			displayName: field.displayName,
+			required: field.required,
+			defaultMatch: false,
+			canBeUsedToMatch: false,
+			display: true,
+			type: field.type,
+		}));
+		// Not shown: which template this form belongs to (a form left from another one fails the run).
+		if (fields.length > 0) {
+			fields.push({ id: FORM_TEMPLATE_FIELD, displayName: 'Template', required: false, defaultMatch: false, canBeUsedToMatch: false, display: false, type: 'string', defaultValue: value });
+		}
 		return {
-			fields: form.fields.map((field) => ({
-				id: field.id,
-				displayName: field.displayName,
-				required: field.required,
-				defaultMatch: false,
-				canBeUsedToMatch: false,
-				display: true,
-				type: field.type,
-			})),
+			fields,
 			...(form.notice ? { emptyFieldsNotice: form.notice } : {}),
 		};
 	} catch (error) {

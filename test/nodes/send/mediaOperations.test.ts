@@ -129,6 +129,20 @@ describe('Meta media: Upload, Download, Delete against the sandbox', () => {
 		expect(second.json).toMatchObject({ error: expect.stringMatching(/Media ID must not be empty \(item 1\)/), itemIndex: 1 });
 	});
 
+	it("a stop during the run says what was deleted (with the media IDs), what failed and what was not attempted, in the operation's words", async () => {
+		const kept = sb.addMetaMedia('x', 'image/png');
+		const result = await run(
+			META,
+			{ operation: 'deleteMedia', deleteMediaId: '={{ $json.id }}', options: { concurrency: 1, maxAttempts: 1 } },
+			{ items: [{ json: { id: kept } }, { json: { id: '999000111' } }, { json: { id: sb.addMetaMedia('y', 'image/png') } }] },
+		);
+		expect(result.error?.message).toMatch(/error 100 .*999000111/);
+		expect(result.error?.context).toMatchObject({ itemIndex: 1, sentCount: 1, failedCount: 1, notAttemptedCount: 1 });
+		expect(result.error?.description).toContain('Deleted 1, failed 1, not attempted 1 (of 3 items)');
+		expect(result.error?.description).toContain(`Deleted before the stop (item → media ID): 0 → ${kept}.`);
+		expect(result.error?.description).not.toMatch(/Sent|would be sent again/);
+	});
+
 	it('refuses a URL where a media ID is needed, before any request', async () => {
 		const result = await run(META, { operation: 'downloadMedia', mediaReference: 'https://example.com/a.jpg' });
 		expect(result.error?.message).toMatch(/item 0/);

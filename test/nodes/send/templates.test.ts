@@ -54,7 +54,9 @@ async function formOf(provider: string, picked: INodeParameters): Promise<Resour
 	return await node.methods.resourceMapping.getTemplateFields.call(ctx);
 }
 
-const ids = (form: ResourceMapperFields) => form.fields.map((field) => field.id);
+/** The fields the editor shows (the form also names its template in a hidden field). */
+const shown = (form: ResourceMapperFields) => form.fields.filter((field) => field.display);
+const ids = (form: ResourceMapperFields) => shown(form).map((field) => field.id);
 const locator = (mode: string, value: string) => ({ __rl: true, mode, value });
 
 /** The mapper's value as the editor saves it: the fields loaded for the template, and the values given. */
@@ -153,7 +155,7 @@ describe('the form that fits the chosen template (resource mapper)', () => {
 
 	it('each body variable by position, with the example Meta keeps', async () => {
 		const form = await meta('order_shipped', 'es');
-		expect(form.fields).toEqual([
+		expect(shown(form)).toEqual([
 			expect.objectContaining({ id: 'body_1', displayName: 'Body {{1}} (e.g. Sheena)', required: true, display: true, type: 'string' }),
 			expect.objectContaining({ id: 'body_2', displayName: 'Body {{2}} (e.g. #1234)', required: true }),
 			expect.objectContaining({ id: 'button_0_payload', required: false }),
@@ -169,7 +171,7 @@ describe('the form that fits the chosen template (resource mapper)', () => {
 		expect(ids(await meta('product_tour'))).toEqual(['header_video', 'body_1']);
 		expect(ids(await meta('invoice_ready'))).toEqual(['header_document', 'header_document_filename', 'body_1']);
 		const location = await meta('store_location');
-		expect(location.fields.map((field) => [field.id, field.type, field.required])).toEqual([
+		expect(shown(location).map((field) => [field.id, field.type, field.required])).toEqual([
 			['header_location_latitude', 'number', true],
 			['header_location_longitude', 'number', true],
 			['header_location_name', 'string', false],
@@ -197,6 +199,13 @@ describe('the form that fits the chosen template (resource mapper)', () => {
 		expect(ids(await meta('login_code'))).toEqual(['otp_code']);
 	});
 
+	it('the form names, in a field the editor does not show, the template it was loaded for', async () => {
+		const form = await meta('spring_sale');
+		expect(form.fields.filter((field) => !field.display)).toEqual([expect.objectContaining({ id: '__template', defaultValue: 'spring_sale' })]);
+		const twilio = await formOf(TWILIO, { contentSid: locator('list', 'HX5a4db0c5000000000000000000000001') });
+		expect(twilio.fields.find((field) => field.id === '__template')?.defaultValue).toBe('HX5a4db0c5000000000000000000000001');
+	});
+
 	it('a template without parameters says so; an unknown language names the approved ones', async () => {
 		const form = await meta('hello_world');
 		expect(form.fields).toEqual([]);
@@ -212,7 +221,7 @@ describe('the form that fits the chosen template (resource mapper)', () => {
 
 	it("Twilio: the content's variables with their sample values", async () => {
 		const form = await formOf(TWILIO, { contentSid: locator('list', 'HX5a4db0c5000000000000000000000001') });
-		expect(form.fields.map((field) => [field.id, field.displayName])).toEqual([
+		expect(shown(form).map((field) => [field.id, field.displayName])).toEqual([
 			['1', '{{1}} (e.g. Customer)'],
 			['2', '{{2}} (e.g. order number)'],
 		]);
@@ -274,6 +283,20 @@ describe('sending a template picked from the account (version 1.1)', () => {
 			templateParameters: mapped(form, { body_1: 'Ana' }),
 		});
 		expect(result.error?.message).toMatch(/^Template "order_shipped" → Body \{\{2\}\} \(e\.g\. #1234\): must not be empty: the template has this parameter \(item 0\)/);
+		expect(metaSends()).toHaveLength(0);
+	});
+
+	it('a form left over from another template fails before sending, naming both templates', async () => {
+		// The editor can keep the form of the template picked before (it reloads it only on reopening
+		// when another field holds an expression it cannot resolve): the run must not send it.
+		const form = await formOf(META, { templateName: locator('list', 'spring_sale'), templateLanguage: 'en_US' });
+		const result = await send(META, {
+			templateName: locator('list', 'order_shipped'),
+			templateLanguage: 'en_US',
+			templateParameters: mapped(form, { header_image: 'https://example.com/spring.jpg', body_1: 'Ana', button_0_coupon_code: 'SPRING20' }),
+		});
+		expect(result.error?.message).toMatch(/^Template Parameters: were loaded for the template "spring_sale", not "order_shipped" \(item 0\)/);
+		expect(result.error?.description).toMatch(/reopen the node .* the form of "order_shipped" loads/);
 		expect(metaSends()).toHaveLength(0);
 	});
 
