@@ -154,6 +154,49 @@ const META_TEMPLATES = [
 		id: '920070352646149',
 	},
 	{
+		// Meta's documented limited-time offer template (Marketing templates → "Limited-time offer
+		// templates", example "limited_time_offer_caribbean_pkg_2023"): image header, the offer with its
+		// expiration shown, a body, then the copy-code button first and a URL button.
+		name: 'holiday_offer',
+		parameter_format: 'POSITIONAL',
+		components: [
+			{ type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW1hZ2UvanBlZw==:ARb'] } },
+			{ type: 'LIMITED_TIME_OFFER', limited_time_offer: { text: 'Expiring offer!', has_expiration: true } },
+			{ type: 'BODY', text: 'Good news, {{1}}! Use code {{2}} to get 25% off all Caribbean Destination packages!', example: { body_text: [['Pablo', 'CARIBE25']] } },
+			{
+				type: 'BUTTONS',
+				buttons: [
+					{ type: 'COPY_CODE', example: 'CARIBE25' },
+					{ type: 'URL', text: 'Book now!', url: 'https://awesomedestinations.com/offers?code={{1}}', example: ['https://awesomedestinations.com/offers?ref=n3mtql'] },
+				],
+			},
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'MARKETING',
+		id: '920070352646151',
+	},
+	{
+		// Meta's documented catalog template (Marketing templates → "Catalog templates"; the v23.0 spec's
+		// example "Send Catalog Template Message" sends it): a body and a View catalog button, whose
+		// thumbnail product is chosen at send time.
+		name: 'intro_catalog_offer',
+		parameter_format: 'POSITIONAL',
+		components: [
+			{
+				type: 'BODY',
+				text: 'Now shop for your favourite products right here on WhatsApp! Get Rs {{1}} off on all orders above {{2}}Rs! Valid for your first {{3}} orders placed on WhatsApp!',
+				example: { body_text: [['100', '400', '3']] },
+			},
+			{ type: 'FOOTER', text: 'Best grocery deals on WhatsApp!' },
+			{ type: 'BUTTONS', buttons: [{ type: 'CATALOG', text: 'View catalog' }] },
+		],
+		language: 'en_US',
+		status: 'APPROVED',
+		category: 'MARKETING',
+		id: '920070352646152',
+	},
+	{
 		name: 'winter_sale',
 		parameter_format: 'POSITIONAL',
 		components: [{ type: 'BODY', text: 'Winter sale starts {{1}}.', example: { body_text: [['Monday']] } }],
@@ -240,6 +283,11 @@ function templateMismatch(template) {
 	if (header && header.format !== 'TEXT' && expectedHeader === 1) {
 		const kind = part('header')?.parameters?.[0]?.type;
 		if (kind !== String(header.format).toLowerCase()) return `header: expected ${String(header.format).toLowerCase()}, received ${kind}`;
+	}
+	const offer = known.components.find((c) => c.type === 'LIMITED_TIME_OFFER');
+	if (offer?.limited_time_offer?.has_expiration) {
+		const expiry = part('limited_time_offer')?.parameters?.[0]?.limited_time_offer?.expiration_time_ms;
+		if (typeof expiry !== 'number' || !Number.isFinite(expiry)) return 'limited_time_offer: expiration_time_ms is missing';
 	}
 	const carousel = known.components.find((c) => c.type === 'CAROUSEL');
 	if (carousel) {

@@ -56,7 +56,9 @@ export type TemplateButton =
 	| { type: 'copy_code'; index: number; couponCode: string }
 	| { type: 'flow'; index: number; flowToken?: string; flowActionData?: Record<string, unknown> }
 	/** REQUEST_CONTACT_INFO: fixed by the template, no value; no component is sent for it. */
-	| { type: 'request_contact_info'; index: number };
+	| { type: 'request_contact_info'; index: number }
+	/** Catalog templates' View catalog button: the product whose image is the thumbnail (optional). */
+	| { type: 'catalog'; index: number; thumbnailProductRetailerId?: string };
 
 /** One card of a carousel template: its media header, body variables and button values. */
 export interface TemplateCard {
@@ -74,6 +76,8 @@ export interface TemplateContent {
 	buttons?: TemplateButton[];
 	/** Meta: the cards of a carousel template, in order (card_index 0, 1, …). */
 	cards?: TemplateCard[];
+	/** Meta: a limited-time offer template's expiry (Unix milliseconds), shown as a countdown. */
+	limitedTimeOffer?: { expirationTimeMs: number };
 	/** Twilio: the Content SID (HX…) of a Content API template. */
 	contentSid?: string;
 	/** Twilio and webhook gateways: named variables ({"1": "Ana"}). */

@@ -589,7 +589,7 @@ function readTemplate(reader: ParameterReader): TemplateContent {
 	const name = picked(reader, 'templateName');
 	const language = text(reader, 'templateLanguage', 'en_US') || 'en_US';
 	const form = readForm(reader, name);
-	if (form) return { name, language, header: form.header, body: form.body, buttons: form.buttons, cards: form.cards };
+	if (form) return { name, language, header: form.header, body: form.body, buttons: form.buttons, cards: form.cards, limitedTimeOffer: form.limitedTimeOffer };
 	return {
 		name,
 		language,

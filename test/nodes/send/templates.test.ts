@@ -89,9 +89,10 @@ describe('the template picker (list search)', () => {
 	it("lists the Meta WABA's approved templates with language and category, following Meta's cursors page by page", async () => {
 		const { pages, names } = await everyPage(META);
 		// The sandbox serves at most 5 templates a page, as the Graph API may: the list must follow `after`.
-		expect(pages.length).toBe(2);
+		expect(pages.length).toBe(3);
 		expect(pages[0].paginationToken).toEqual(expect.any(String));
-		expect(pages[1].paginationToken).toBeUndefined();
+		expect(pages[1].paginationToken).toEqual(expect.any(String));
+		expect(pages[2].paginationToken).toBeUndefined();
 		expect(names).toEqual([
 			'hello_world (en_US, utility)',
 			'order_shipped (en_US / es, utility)',
@@ -102,12 +103,15 @@ describe('the template picker (list search)', () => {
 			'product_tour (en_US, marketing)',
 			'summer_carousel (en_US, marketing)',
 			'login_code (en_US, authentication)',
+			'holiday_offer (en_US, marketing)',
+			'intro_catalog_offer (en_US, marketing)',
 		]);
 		expect(pages[0].results[0]).toEqual({ name: 'hello_world (en_US, utility)', value: 'hello_world' });
 		expect(names.join()).not.toContain('winter_sale'); // REJECTED
 
 		const requests = sb.requests.filter((request) => request.provider === 'meta' && request.path.endsWith('/message_templates'));
 		expect(requests.map((request) => request.path)).toEqual([
+			`/meta/v23.0/${accounts.meta.wabaId}/message_templates`,
 			`/meta/v23.0/${accounts.meta.wabaId}/message_templates`,
 			`/meta/v23.0/${accounts.meta.wabaId}/message_templates`,
 		]);
@@ -197,6 +201,20 @@ describe('the form that fits the chosen template (resource mapper)', () => {
 
 	it('an authentication template: the one-time code', async () => {
 		expect(ids(await meta('login_code'))).toEqual(['otp_code']);
+	});
+
+	it("a limited-time offer: the offer's end, then the body, the coupon code and the URL suffix", async () => {
+		expect(ids(await meta('holiday_offer'))).toEqual(['header_image', 'lto_expiration', 'body_1', 'body_2', 'button_0_coupon_code', 'button_1_url']);
+	});
+
+	it("a catalog template: the body and the View catalog button's thumbnail product (optional)", async () => {
+		const form = await meta('intro_catalog_offer');
+		expect(shown(form).map((field) => [field.id, field.required])).toEqual([
+			['body_1', true],
+			['body_2', true],
+			['body_3', true],
+			['button_0_catalog_thumbnail', false],
+		]);
 	});
 
 	it('the form names, in a field the editor does not show, the template it was loaded for', async () => {
@@ -423,6 +441,77 @@ describe('carousel and authentication templates against the bodies of Meta’s d
 		const result = await send(META, { templateName: locator('list', 'login_code'), templateLanguage: 'en_US', templateParameters: mapped(form, { otp_code: '1234567890123456' }) });
 		expect(result.error?.message).toMatch(/Template "login_code" → One-Time Code .*at most 15 characters/);
 		expect(metaSends()).toHaveLength(0);
+	});
+});
+
+/**
+ * Limited-time offer sends postdate the v23.0 spec's TemplateComponent (no `limited_time_offer`), so the
+ * body is compared with the send request of Meta's "Limited-time offer templates" page (Marketing
+ * templates → "Sending limited-time offer templates"), as BSPs mirror it (e.g.
+ * docs.fast2sms.com/reference/sendlimitedtimeoffertemplate, docs.telepie.com … limited-time-offer-template).
+ */
+const DOCS_LTO_COMPONENTS = [
+	{ type: 'header', parameters: [{ type: 'image', image: { id: '1166301034380136' } }] },
+	{ type: 'body', parameters: [{ type: 'text', text: 'Harsh' }, { type: 'text', text: 'HOTS25' }] },
+	{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1713961800000 } }] },
+	{ type: 'button', sub_type: 'copy_code', index: 0, parameters: [{ type: 'coupon_code', coupon_code: 'HOTS25' }] },
+	{ type: 'button', sub_type: 'url', index: 1, parameters: [{ type: 'text', text: 'n3mtql' }] },
+];
+
+describe('limited-time offer and catalog templates', () => {
+	const holiday = { body_1: 'Pablo', body_2: 'CARIBE25', button_0_coupon_code: 'CARIBE25', button_1_url: 'n3mtql', header_image: '1166301034380136' };
+
+	it("a limited-time offer: the offer's end as Unix milliseconds in a limited_time_offer component, as documented", async () => {
+		const form = await formOf(META, { templateName: locator('list', 'holiday_offer'), templateLanguage: 'en_US' });
+		const result = await send(META, { templateName: locator('list', 'holiday_offer'), templateLanguage: 'en_US', templateParameters: mapped(form, { ...holiday, lto_expiration: '2026-12-24T23:59:00Z' }) });
+		expect(result.error).toBeUndefined(); // the sandbox accepted it: no 132000
+		const { components } = metaBody().template;
+		// The index is a string here and an integer in the documented body: both are accepted (see the spec corrections).
+		const withoutIndex = (list: IDataObject[]) => list.map((component) => Object.fromEntries(Object.entries(component).filter(([key]) => key !== 'index')));
+		expect(shape(withoutIndex(components))).toEqual(shape(withoutIndex(DOCS_LTO_COMPONENTS)));
+		expect(components.filter((component) => component.type === 'button').map((component) => Number(component.index))).toEqual([0, 1]);
+		expect(components.find((component) => component.type === 'limited_time_offer')).toEqual({
+			type: 'limited_time_offer',
+			parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: Date.UTC(2026, 11, 24, 23, 59) } }],
+		});
+	});
+
+	it("takes the offer's end as Unix milliseconds too, and refuses anything else before sending", async () => {
+		const form = await formOf(META, { templateName: locator('list', 'holiday_offer'), templateLanguage: 'en_US' });
+		await send(META, { templateName: locator('list', 'holiday_offer'), templateLanguage: 'en_US', templateParameters: mapped(form, { ...holiday, lto_expiration: '1798156740000' }) });
+		const offer = metaBody().template.components.find((component) => component.type === 'limited_time_offer') as IDataObject;
+		expect(offer).toEqual({ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: 1798156740000 } }] });
+		sb.reset();
+		const result = await send(META, { templateName: locator('list', 'holiday_offer'), templateLanguage: 'en_US', templateParameters: mapped(form, { ...holiday, lto_expiration: 'next friday' }) });
+		expect(result.error?.message).toMatch(/^Template "holiday_offer" → Offer Expires At "next friday": must be a date and time/);
+		expect(metaSends()).toHaveLength(0);
+	});
+
+	it("a catalog template: the View catalog button's thumbnail product as an action parameter, valid against the spec like its own example", async () => {
+		const form = await formOf(META, { templateName: locator('list', 'intro_catalog_offer'), templateLanguage: 'en_US' });
+		const result = await send(META, {
+			templateName: locator('list', 'intro_catalog_offer'),
+			templateLanguage: 'en_US',
+			templateParameters: mapped(form, { body_1: '100', body_2: '400', body_3: '3', button_0_catalog_thumbnail: '2lc20305pt' }),
+		});
+		expect(result.error).toBeUndefined();
+		const body = metaBody();
+		expect(validateMetaMessage(body)).toEqual({ valid: true, errors: [] });
+		// The spec's example "Send Catalog Template Message".
+		expect(shape(body.template.components)).toEqual(
+			shape([
+				{ type: 'body', parameters: [{ type: 'text', text: '100' }] },
+				{ type: 'button', sub_type: 'CATALOG', index: '0', parameters: [{ type: 'action', action: { thumbnail_product_retailer_id: '2lc20305pt' } }] },
+			]),
+		);
+	});
+
+	it('a catalog button without a thumbnail product sends no button component (WhatsApp shows the first item)', async () => {
+		const form = await formOf(META, { templateName: locator('list', 'intro_catalog_offer'), templateLanguage: 'en_US' });
+		await send(META, { templateName: locator('list', 'intro_catalog_offer'), templateLanguage: 'en_US', templateParameters: mapped(form, { body_1: '100', body_2: '400', body_3: '3' }) });
+		const body = metaBody();
+		expect(validateMetaMessage(body)).toEqual({ valid: true, errors: [] });
+		expect(body.template.components.map((component) => component.type)).toEqual(['body']);
 	});
 });
 

@@ -65,6 +65,8 @@ function buttonParameter(button: Exclude<TemplateButton, { type: 'request_contac
 					...(button.flowActionData ? { flow_action_data: button.flowActionData } : {}),
 				},
 			};
+		case 'catalog':
+			return { type: 'action', action: { thumbnail_product_retailer_id: button.thumbnailProductRetailerId } };
 	}
 }
 
@@ -76,6 +78,8 @@ function partComponents(part: { header?: TemplateHeader; body?: TemplateBodyPara
 	for (const button of part.buttons ?? []) {
 		// REQUEST_CONTACT_INFO takes no parameter: its text is fixed by the template (Meta, "Business-scoped user IDs").
 		if (button.type === 'request_contact_info') continue;
+		// A catalog button without a thumbnail product takes no parameter: WhatsApp shows the catalog's first item.
+		if (button.type === 'catalog' && !button.thumbnailProductRetailerId) continue;
 		components.push({ type: 'button', sub_type: button.type, index: String(button.index), parameters: [buttonParameter(button)] });
 	}
 	return components;
@@ -83,6 +87,13 @@ function partComponents(part: { header?: TemplateHeader; body?: TemplateBodyPara
 
 function templateComponents(template: TemplateContent): IDataObject[] {
 	const components = partComponents(template);
+	// Limited-time offer templates: the offer's expiry, for the countdown (Meta, "Limited-time offer templates").
+	if (template.limitedTimeOffer) {
+		components.push({
+			type: 'limited_time_offer',
+			parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: template.limitedTimeOffer.expirationTimeMs } }],
+		});
+	}
 	// Media card carousel templates: a `carousel` component of cards, each with its own components.
 	if (template.cards && template.cards.length > 0) {
 		components.push({

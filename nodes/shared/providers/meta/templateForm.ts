@@ -16,7 +16,8 @@ import { graphCall, graphUrl, metaCredentials, metaSecrets } from './connection'
  *   header_image | header_video | header_document   the header's media: a URL or a media ID
  *   header_document_filename, header_location_latitude | _longitude | _name | _address
  *   body_<1, 2, … or name>                        each body variable
- *   button_<index>_url | _coupon_code | _flow_token | _flow_action_data | _payload
+ *   button_<index>_url | _coupon_code | _flow_token | _flow_action_data | _payload | _catalog_thumbnail
+ *   lto_expiration                                limited-time offer templates: when the offer ends
  *   otp_code                                      authentication templates: the code (body and button)
  *   card<n>_header_image | _video, card<n>_body_<k>, card<n>_button_<index>_url | _payload   carousel cards
  */
@@ -29,6 +30,7 @@ interface Component {
 	example?: Record<string, unknown>;
 	buttons?: unknown;
 	cards?: unknown;
+	limited_time_offer?: { has_expiration?: unknown };
 }
 
 interface MetaTemplateDefinition {
@@ -97,6 +99,8 @@ function buttonFields(component: Component, prefix: string, label: string): Temp
 				return [field(`${prefix}button_${index}_flow_token`, `${name}: Flow Token`, false), field(`${prefix}button_${index}_flow_action_data`, `${name}: Flow Action Data (JSON)`, false)];
 			case 'QUICK_REPLY':
 				return [field(`${prefix}button_${index}_payload`, `${name}: Payload`, false)];
+			case 'CATALOG':
+				return [field(`${prefix}button_${index}_catalog_thumbnail`, `${name}: Thumbnail Product Retailer ID (optional: the catalog's first item)`, false)];
 			default:
 				return [];
 		}
@@ -116,6 +120,10 @@ export function metaTemplateFields(definition: MetaTemplateDefinition): Template
 		if (type === 'HEADER') fields.push(...headerFields(component, '', ''));
 		if (type === 'BODY') fields.push(...bodyFields(component, '', ''));
 		if (type === 'BUTTONS') fields.push(...buttonFields(component, '', ''));
+		// A limited-time offer with expiration details shows a countdown to the time given at send time.
+		if (type === 'LIMITED_TIME_OFFER' && component.limited_time_offer?.has_expiration === true) {
+			fields.push(field('lto_expiration', 'Offer Expires At (e.g. 2026-12-24T23:59:00Z, or Unix milliseconds)'));
+		}
 		if (type === 'CAROUSEL') {
 			listOf<{ components?: unknown }>(component.cards).forEach((card, index) => {
 				const prefix = `card${index}_`;
@@ -171,6 +179,15 @@ export async function fetchMetaTemplate(
 	return found;
 }
 
+/** An offer's end as Unix milliseconds: digits as they are, or an ISO 8601 date and time (an expression's date arrives quoted). */
+function parseExpiry(raw: string): number | undefined {
+	const given = raw.trim().replace(/^"(.*)"$/, '$1');
+	if (/^\d{10,16}$/.test(given)) return Number(given);
+	if (!/^\d{4}-\d{2}-\d{2}/.test(given)) return undefined;
+	const parsed = Date.parse(given);
+	return Number.isFinite(parsed) ? parsed : undefined;
+}
+
 function mediaSource(value: string): { url?: string; id?: string } {
 	return /^https?:\/\//i.test(value) ? { url: value } : { id: value };
 }
@@ -207,10 +224,11 @@ function partFrom(values: Record<string, string>, ids: string[], prefix: string,
 		} else if (key.startsWith('body_')) {
 			const name = key.slice('body_'.length);
 			body.push({ type: 'text', text: value(id), ...(/^\d+$/.test(name) ? {} : { name }) });
-		} else if ((match = /^button_(\d+)_(url|coupon_code|flow_token|flow_action_data|payload)$/.exec(key))) {
+		} else if ((match = /^button_(\d+)_(url|coupon_code|flow_token|flow_action_data|payload|catalog_thumbnail)$/.exec(key))) {
 			const index = Number(match[1]);
 			const given = value(id);
 			if (match[2] === 'url') buttons.set(index, { type: 'url', index, text: given });
+			else if (match[2] === 'catalog_thumbnail') buttons.set(index, { type: 'catalog', index, ...(given.trim() ? { thumbnailProductRetailerId: given.trim() } : {}) });
 			else if (match[2] === 'coupon_code') buttons.set(index, { type: 'copy_code', index, couponCode: given });
 			else if (match[2] === 'payload') {
 				if (given) buttons.set(index, { type: 'quick_reply', index, payload: given });
@@ -253,6 +271,12 @@ export function metaFromForm(values: Record<string, string>, fields: TemplateFor
 		return { content: { body: [{ type: 'text', text: code }], buttons: [{ type: 'url', index: 0, text: code }] }, problems };
 	}
 	const content: Partial<TemplateContent> = partFrom(values, ids, '', problems, '');
+	if (ids.includes('lto_expiration') && (values.lto_expiration ?? '').trim() !== '') {
+		const expirationTimeMs = parseExpiry(values.lto_expiration);
+		if (expirationTimeMs === undefined) {
+			problems.push({ field: 'Offer Expires At', value: values.lto_expiration, rule: 'must be a date and time such as 2026-12-24T23:59:00Z, or Unix milliseconds' });
+		} else content.limitedTimeOffer = { expirationTimeMs };
+	}
 	const cardIndexes = [...new Set(ids.map((id) => /^card(\d+)_/.exec(id)?.[1]).filter((index): index is string => index !== undefined))].map(Number).sort((a, b) => a - b);
 	if (cardIndexes.length > 0) {
 		content.cards = cardIndexes.map((index) => partFrom(values, ids, `card${index}_`, problems, `Card ${index + 1} → `) as TemplateCard);
