@@ -418,7 +418,36 @@ export interface Sandbox {
 	addTwilioMedia(data: Buffer | string, contentType?: string, messageSid?: string): string;
 	/** A message accepted by the sandbox, by wamid / SM sid / gateway id. */
 	getMessage(id: string): StoredMessage | undefined;
+	/** The playground phone (phone.js, customer.js): conversations, where customer messages go, the customer's actions. */
+	phone: PhonePlayground;
 	close(): Promise<void>;
+}
+
+/** Where a customer's messages go: the trigger URL of an active workflow for a business connection. */
+export interface PhoneTarget {
+	provider: Provider;
+	url: string;
+	workflow?: string;
+	workflowId?: string;
+	connection?: string;
+}
+
+export interface PhonePlayground {
+	/** The trigger URLs customer messages go to, or a function that finds them (e.g. through n8n's REST API). */
+	setTargets(source: PhoneTarget[] | ((provider?: string) => Promise<PhoneTarget[]> | PhoneTarget[])): void;
+	targets(provider?: string): Promise<PhoneTarget[]>;
+	conversations(): Array<Record<string, any>>;
+	conversation(id: string): Record<string, any> | undefined;
+	/** "New customer": { provider, name?, number?, target? } */
+	newCustomer(o: { provider: Provider; name?: string; number?: string; target?: string }): Record<string, any>;
+	/** { fail: code | null, failAll?, readAfterMs?, target?, name? } */
+	settings(id: string, o: Record<string, unknown>): Record<string, any>;
+	/** The customer opened the chat: posts 'read' for delivered messages. Resolves with how many. */
+	read(id: string): Promise<number>;
+	/** Posts a failed status for a sent message. */
+	failMessage(id: string, code?: number): Promise<{ posted: boolean }>;
+	/** A customer action: text, tap, choose, react, location, media (body as for POST /__sandbox/customer/{action}). */
+	customer(action: string, body: Record<string, unknown>): Promise<Record<string, any>>;
 }
 
 export interface StoredMessage {
