@@ -149,6 +149,7 @@ function createPhone(sb, deps) {
 				fail: null,
 				failAll: false,
 				readAfterMs: null,
+				readNever: false,
 				typingUntil: 0,
 				createdAt: Date.now(),
 				updatedAt: Date.now(),
@@ -434,6 +435,7 @@ function createPhone(sb, deps) {
 		if (o.fail !== undefined) conv.fail = o.fail === null || o.fail === false || o.fail === '' ? null : Number(o.fail);
 		if (o.failAll !== undefined) conv.failAll = Boolean(o.failAll);
 		if (o.readAfterMs !== undefined) conv.readAfterMs = o.readAfterMs === null || o.readAfterMs === '' ? null : Math.max(0, Number(o.readAfterMs) || 0);
+		if (o.readNever !== undefined) conv.readNever = Boolean(o.readNever);
 		if (o.target !== undefined) conv.target = o.target || undefined;
 		if (typeof o.name === 'string' && o.name.trim()) conv.customer.name = o.name.trim();
 		changed(conv);

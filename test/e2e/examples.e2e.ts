@@ -123,7 +123,7 @@ describe('examples/', () => {
 		expect(itemsOf(execution, 'Reply')).toEqual([expect.objectContaining({ provider: 'twilio', to: '+14155551234' })]);
 	});
 
-	it('meta-inbound: a message gets blue ticks with a typing indicator, then a reply quoting it; statuses start nothing', async () => {
+	it('meta-inbound: a message gets blue ticks with a typing indicator, then a reply quoting it with buttons; sent and delivered statuses start nothing', async () => {
 		const w = workflow('meta-inbound.json');
 		const before = await executionCount(client, w.id);
 		const fired = await sb.fire({ provider: 'meta', url: w.webhooks[0].url, from: '16505551234', name: 'Sheena Nelson', text: 'Does it come in another color?' });
@@ -134,7 +134,12 @@ describe('examples/', () => {
 		const sent = sb.requestsFor('meta', '/messages').map((r) => r.body as Record<string, unknown>);
 		expect(sent[0]).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: wamid, typing_indicator: { type: 'text' } });
 		expect(sent[1]).toEqual(
-			expect.objectContaining({ to: '16505551234', type: 'text', context: { message_id: wamid }, text: expect.objectContaining({ body: expect.stringContaining('Hi Sheena Nelson') }) }),
+			expect.objectContaining({
+				to: '16505551234',
+				type: 'interactive',
+				context: { message_id: wamid },
+				interactive: expect.objectContaining({ type: 'button', body: { text: expect.stringContaining('Hi Sheena Nelson') } }),
+			}),
 		);
 		// The sandbox posts "sent" and "delivered" for the reply to the same URL: a messages-only trigger ignores them.
 		await sleep(1500);

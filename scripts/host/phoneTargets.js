@@ -1,0 +1,43 @@
+'use strict';
+/*
+ * Where the playground phone sends a customer's messages: the production URL of the WhatsApp Trigger
+ * (on messages) of every ACTIVE workflow, found through n8n's REST API, so that the user never copies
+ * a URL and a workflow they build and activate themselves shows up too.
+ *
+ *   sandbox.phone.setTargets(phoneTargets(client, n8nUrl));
+ */
+const demo = require('./demo.js');
+
+const CACHE_MS = 3000;
+
+/**
+ * A target finder for sandbox.phone.setTargets: [{ provider, url, workflow, workflowId }], active
+ * workflows only, cached for a few seconds.
+ * @param {{ get: (path: string) => Promise<any> }} client a logged-in n8n REST client (scripts/host/n8n.js)
+ * @param {string} n8nUrl
+ */
+function phoneTargets(client, n8nUrl) {
+  let cached = null;
+  let at = 0;
+  async function find() {
+    const workflows = (await demo.listWorkflows(client)).filter((w) => (Boolean(w.activeVersionId) || w.active === true) && !w.isArchived);
+    const out = [];
+    for (const w of workflows) {
+      const full = await client.get(`/workflows/${w.id}`);
+      for (const t of demo.triggerNodes(full)) {
+        if (!t.webhookId || !t.triggerOn.includes('message')) continue;
+        out.push({ provider: t.provider, url: demo.webhookUrl(n8nUrl, t.webhookId), workflow: w.name, workflowId: String(w.id) });
+      }
+    }
+    return out;
+  }
+  return async (provider) => {
+    if (!cached || Date.now() - at > CACHE_MS) {
+      cached = await find();
+      at = Date.now();
+    }
+    return cached.filter((t) => !provider || t.provider === provider);
+  };
+}
+
+module.exports = { phoneTargets };
