@@ -20,10 +20,12 @@ function phoneTargets(client, n8nUrl) {
   let cached = null;
   let at = 0;
   async function find() {
-    const workflows = (await demo.listWorkflows(client)).filter((w) => (Boolean(w.activeVersionId) || w.active === true) && !w.isArchived);
+    // The list may leave out the active version: each workflow is read in full (a playground has few).
+    const workflows = (await demo.listWorkflows(client)).filter((w) => !w.isArchived);
     const out = [];
     for (const w of workflows) {
       const full = await client.get(`/workflows/${w.id}`);
+      if (!full.activeVersionId && full.active !== true) continue;
       for (const t of demo.triggerNodes(full)) {
         if (!t.webhookId || !t.triggerOn.includes('message')) continue;
         out.push({ provider: t.provider, url: demo.webhookUrl(n8nUrl, t.webhookId), workflow: w.name, workflowId: String(w.id) });
