@@ -122,6 +122,7 @@ function createCustomer(deps) {
 	/**
 	 * One customer action. body: { conversation, … } (see the README).
 	 * @param {string} action @param {Json} body
+	 * @returns {Promise<import('./types').PhoneCustomerResult>}
 	 */
 	async function act(action, body) {
 		if (!ACTIONS.includes(action)) throw fail(`unknown customer action ${action}: one of ${ACTIONS.join(', ')}`, 404);
@@ -217,7 +218,7 @@ function createCustomer(deps) {
 		msg.status = webhook.status >= 200 && webhook.status < 300 ? (msg.status === 'read' ? 'read' : 'delivered') : 'error';
 		if (msg.status === 'error') msg.error = { code: webhook.status, message: webhook.error ?? `the trigger answered HTTP ${webhook.status}: ${webhook.text.slice(0, 200)}` };
 		deps.changed(conv);
-		return { message: msg, webhook, target: { url: target.url, workflow: target.workflow } };
+		return { message: /** @type {import('./types').PhoneMessage} */ (msg), webhook, target: { url: target.url, workflow: target.workflow } };
 	}
 
 	/** @param {FireOptions} f */

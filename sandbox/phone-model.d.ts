@@ -1,11 +1,13 @@
 // Types of phone-model.js (what a business sent, as the playground phone renders it) for the TypeScript tests.
-type Json = Record<string, any>;
+import type { PhoneContent } from './types';
+
+type Body = Record<string, unknown>;
 export function fill(text: string | undefined, values: Record<string, string>): string | undefined;
-export function metaTemplate(template: Json): Json;
-export function metaInteractive(interactive: Json): Json;
-export function fromMeta(body: Json): Json;
-export function fromTwilio(params: Json, contentOf: (sid: string) => Json | undefined): Json;
-export function twilioContent(item: Json | undefined, variables: Record<string, string>, sid: string): Json;
-export function fromGateway(body: Json): Json;
-export function preview(content: Json | undefined): string;
+export function metaTemplate(template: Body): PhoneContent;
+export function metaInteractive(interactive: Body): PhoneContent;
+export function fromMeta(body: Body): PhoneContent;
+export function fromTwilio(params: Body, contentOf: (sid: string) => Body | undefined): PhoneContent;
+export function twilioContent(item: Body | undefined, variables: Record<string, string>, sid: string): PhoneContent;
+export function fromGateway(body: Body): PhoneContent;
+export function preview(content: PhoneContent | undefined): string;
 export function mediaTypeOfUrl(url: string): string;

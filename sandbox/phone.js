@@ -121,7 +121,7 @@ function createPhone(sb, deps) {
 		}
 		if (provider === 'twilio') {
 			const a = accounts.twilioAccounts.find((x) => x.accountSid === business) ?? accounts.twilio;
-			return { name: a.friendlyName || 'Twilio sender', number: a.whatsappNumber.replace(/^whatsapp:/, ''), label: `Twilio · ${a.whatsappNumber.replace(/^whatsapp:/, '')}` };
+			return { name: a.friendlyName || 'Twilio sender', number: a.whatsappNumber.replace(/^whatsapp:/, ''), label: `Twilio · ${a.friendlyName || 'sender'}` };
 		}
 		return { name: 'Gateway business', number: '+1 555-078-3881', label: 'Webhook gateway' };
 	}
@@ -194,15 +194,19 @@ function createPhone(sb, deps) {
 		return conv && msg ? { conv, msg } : undefined;
 	}
 
-	/** What the page gets of a conversation. @param {Json} conv */
+	/**
+	 * What the page gets of a conversation.
+	 * @param {Json} conv
+	 * @returns {import('./types').PhoneConversation}
+	 */
 	function view(conv) {
 		const last = conv.messages[conv.messages.length - 1];
-		return {
+		return /** @type {import('./types').PhoneConversation} */ ({
 			...conv,
 			typing: conv.typingUntil > Date.now(),
 			lastPreview: last ? model.preview(last.content) : '',
 			failCodes: FAIL_CODES[/** @type {'meta'} */ (conv.provider)] ?? [],
-		};
+		});
 	}
 
 	// ------------------------------------------------------------ what the business sent
@@ -251,7 +255,7 @@ function createPhone(sb, deps) {
 		if (!o) return;
 		const { content } = o;
 		if (content.kind === 'markRead') {
-			const found = findMessage(content.messageId);
+			const found = findMessage(String(content.messageId));
 			if (!found || status >= 300) return;
 			// Like WhatsApp: reading a message reads every earlier one too.
 			for (const m of found.conv.messages) {
@@ -268,7 +272,7 @@ function createPhone(sb, deps) {
 		if (!o.customer) return;
 		const conv = conversationFor(rec.provider, o.business, o.customer);
 		if (content.kind === 'reaction' && status < 300) {
-			const found = findMessage(content.messageId);
+			const found = findMessage(String(content.messageId));
 			if (found) {
 				found.msg.reactions = { ...found.msg.reactions, business: content.emoji || undefined };
 				changed(found.conv);

@@ -1,10 +1,10 @@
+'use strict';
 /*
  * The playground phone page: the chat list, the open conversation and the composer (the customer's
  * side, through POST /__sandbox/customer/*), the Requests tab (the control API's log, stats and
  * faults), kept live by the server-sent events of /__sandbox/phone/events. Rendering is render.js.
  */
 (function () {
-	'use strict';
 	const R = window.PhoneRender;
 	const $ = (sel) => document.querySelector(sel);
 	const state = { conversations: new Map(), targets: [], failCodes: {}, selected: null, replyTo: null, lastRequest: 0 };

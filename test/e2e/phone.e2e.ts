@@ -54,7 +54,7 @@ async function bubbles(): Promise<Array<{ side: string; status: string; kind: st
 	return page.locator('#messages .bubble').evaluateAll((els) =>
 		els.map((el) => ({
 			side: el.classList.contains('right') ? 'right' : 'left',
-			status: (el as HTMLElement).dataset.status ?? '',
+			status: el.getAttribute('data-status') ?? '',
 			kind: [...el.classList].find((c) => c.startsWith('kind-'))?.slice(5) ?? '',
 			text: (el.querySelector('.text')?.textContent ?? '').trim(),
 		})),
@@ -165,10 +165,10 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		const answer = bubble(/We're open 9:00–17:00/);
 		await answer.waitFor(wait);
 		expect(await answer.locator('strong').textContent()).toBe('9:00–17:00');
-		const sent = sb.requestsFor('meta', '/messages').slice(before).map((r) => r.body as Record<string, any>);
-		const tapped = sb.phone.conversation(conv)!.messages.find((m: Record<string, any>) => m.dir === 'in' && m.content.reply?.id === 'hours');
+		const sent = sb.requestsFor('meta', '/messages').slice(before).map((r) => r.body as Record<string, unknown>);
+		const tapped = sb.phone.conversation(conv)!.messages.find((m) => m.dir === 'in' && m.content.reply?.id === 'hours');
 		expect(tapped).toBeDefined();
-		expect(sent).toContainEqual(expect.objectContaining({ type: 'text', context: { message_id: tapped.id } }));
+		expect(sent).toContainEqual(expect.objectContaining({ type: 'text', context: { message_id: tapped!.id } }));
 
 		expect((await bubbles()).map((b) => [b.side, b.kind])).toEqual([
 			['right', 'text'],
@@ -225,8 +225,8 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		await template.locator('button.reply').click();
 		// The workflow gets reply.id TRACK (Meta type "button") and answers.
 		await bubble('You chose: TRACK').or(bubble('You chose: Track order')).first().waitFor(wait);
-		const tap = sb.phone.conversation(conv)!.messages.find((m: Record<string, any>) => m.dir === 'in');
-		expect(tap.content.reply.id).toBe('TRACK');
+		const tap = sb.phone.conversation(conv)!.messages.find((m) => m.dir === 'in');
+		expect(tap!.content.reply!.id).toBe('TRACK');
 		await client.delete(`/workflows/${created.id}`).catch(() => undefined);
 	});
 

@@ -11,6 +11,9 @@ import twilio from 'twilio';
 
 import { startSandbox, type Sandbox } from '../../sandbox';
 
+/** A message of a Meta webhook, as far as these tests read it. */
+type MetaMessage = Record<string, unknown> & { document: { id: string } };
+
 interface Received {
 	url: string;
 	headers: http.IncomingHttpHeaders;
@@ -72,12 +75,12 @@ const twilioSend = async (params: Record<string, string>) => {
 
 const metaMessages = () =>
 	received
-		.map((r) => JSON.parse(r.raw) as { entry: Array<{ changes: Array<{ value: { messages?: Array<Record<string, any>>; statuses?: Array<Record<string, any>> } }> }> })
+		.map((r) => JSON.parse(r.raw) as { entry: Array<{ changes: Array<{ value: { messages?: MetaMessage[]; statuses?: Array<Record<string, unknown>> } }> }> })
 		.flatMap((p) => p.entry[0].changes[0].value.messages ?? []);
 const metaStatuses = () =>
 	received
 		.filter((r) => r.raw.includes('"statuses"'))
-		.map((r) => JSON.parse(r.raw).entry[0].changes[0].value.statuses[0] as Record<string, any>);
+		.map((r) => JSON.parse(r.raw).entry[0].changes[0].value.statuses[0] as Record<string, unknown>);
 
 async function until<T>(fn: () => T | undefined, what: string): Promise<T> {
 	for (let i = 0; i < 200; i++) {
@@ -100,7 +103,7 @@ describe('customer.js: the customer’s side as signed webhooks', () => {
 		const value = JSON.parse(hit.raw).entry[0].changes[0].value;
 		expect(value.metadata.phone_number_id).toBe(sb.accounts.meta.phoneNumberId);
 		expect(value.contacts[0]).toEqual(expect.objectContaining({ wa_id: '491512345678', profile: { name: 'Ana Lima' } }));
-		expect(value.messages[0]).toEqual(expect.objectContaining({ from: '491512345678', type: 'text', text: { body: 'Hello *there*' }, id: r.message.id }));
+		expect(value.messages[0]).toEqual(expect.objectContaining({ from: '491512345678', type: 'text', text: { body: 'Hello *there*' }, id: r.message!.id }));
 		// The bubble: on the customer's side, delivered to the trigger.
 		expect(sb.phone.conversation(conv.id)!.messages).toEqual([expect.objectContaining({ dir: 'in', status: 'delivered', content: { kind: 'text', text: 'Hello *there*' } })]);
 	});
@@ -164,7 +167,7 @@ describe('customer.js: the customer’s side as signed webhooks', () => {
 		const media = await fetch(`${sb.metaBaseUrl}/v23.0/${document.document.id}`, { headers: { authorization: `Bearer ${sb.accounts.meta.accessToken}` } });
 		expect(media.status).toBe(200);
 		const view = sb.phone.conversation(conv.id)!;
-		expect(view.messages.find((m: Record<string, any>) => m.id === t.messages[0].id).reactions).toEqual({ customer: '❤️' });
+		expect(view.messages.find((m) => m.id === t.messages[0].id)!.reactions).toEqual({ customer: '❤️' });
 	});
 
 	it('Twilio: the form is signed with X-Twilio-Signature (checked by the twilio library); a quick-reply tap carries ButtonPayload and the replied message', async () => {
@@ -266,16 +269,16 @@ describe('phone.js: statuses that follow the conversation', () => {
 	it('Mark as Read with a typing indicator reads the customer’s messages and shows "typing…"; a reaction lands on its bubble', async () => {
 		const conv = sb.phone.newCustomer({ provider: 'meta' });
 		const r = await sb.phone.customer('text', { conversation: conv.id, text: 'Anyone there?' });
-		await metaSend({ status: 'read', message_id: r.message.id, typing_indicator: { type: 'text' } });
+		await metaSend({ status: 'read', message_id: r.message!.id, typing_indicator: { type: 'text' } });
 		let view = sb.phone.conversation(conv.id)!;
 		expect(view.messages[0].status).toBe('read');
 		expect(view.typing).toBe(true);
-		await metaSend({ to: conv.customer.number, type: 'reaction', reaction: { message_id: r.message.id, emoji: '👍' } });
-		await metaSend({ to: conv.customer.number, type: 'text', text: { body: 'Yes!' }, context: { message_id: r.message.id } });
+		await metaSend({ to: conv.customer.number, type: 'reaction', reaction: { message_id: r.message!.id, emoji: '👍' } });
+		await metaSend({ to: conv.customer.number, type: 'text', text: { body: 'Yes!' }, context: { message_id: r.message!.id } });
 		view = sb.phone.conversation(conv.id)!;
 		expect(view.typing).toBe(false);
 		expect(view.messages[0].reactions).toEqual({ business: '👍' });
-		expect(view.messages[1]).toEqual(expect.objectContaining({ quote: r.message.id, quotePreview: { dir: 'in', text: 'Anyone there?' } }));
+		expect(view.messages[1]).toEqual(expect.objectContaining({ quote: r.message!.id, quotePreview: { dir: 'in', text: 'Anyone there?' } }));
 	});
 
 	it('a send the provider refused shows as refused, with the provider’s code', async () => {

@@ -27,7 +27,7 @@ describe('render.js', () => {
 
 	it('ticks: a clock before any status, ✓ sent, ✓✓ delivered, blue ✓✓ read, ! failed', () => {
 		expect(['accepted', 'sent', 'delivered', 'read', 'failed'].map((s) => [render.ticks(s).symbol, render.ticks(s).cls])).toEqual([
-			['🕓', 'pending'],
+			['◷', 'pending'],
 			['✓', 'sent'],
 			['✓✓', 'delivered'],
 			['✓✓', 'read'],
@@ -72,7 +72,7 @@ describe('render.js', () => {
 		expect(html).toContain('<div class="header">Hello</div><div class="text body">Hi <strong>Ana</strong></div><div class="footer">Reply STOP</div>');
 		expect(html).toContain('data-action="tap" data-message="m" data-id="TRACK">↩ Track</button>');
 		expect(html).toContain('href="https://example.com/t/1"');
-		expect(html).toContain('⧉ Copy offer code <small>SPRING20</small>');
+		expect(html).toContain('</svg> Copy offer code <small>SPRING20</small>');
 		expect(html).toContain('data-action="choose" data-message="m" data-id="r1"><span class="row-title">10:00</span><span class="row-desc">am</span>');
 	});
 });
@@ -122,7 +122,7 @@ describe('phone-model.js', () => {
 			},
 		});
 		expect(carousel.body).toBe('Summer picks for you, Ana!');
-		expect(carousel.cards.map((c: Record<string, any>) => [c.header.url, c.body, c.buttons[0].id])).toEqual([
+		expect(carousel.cards!.map((c) => [c.header!.url, c.body, c.buttons![0].id])).toEqual([
 			['https://example.com/0.jpg', 'Card 1: 10% off with code SUN.', 'more-0'],
 			['https://example.com/1.jpg', 'Card 2: 20% off with code SUN.', 'more-1'],
 		]);
