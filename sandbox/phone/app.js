@@ -81,6 +81,17 @@
 		renderList();
 		renderChat();
 		$('#text').focus();
+		refreshTargets();
+	}
+
+	/** The workflows a conversation can write to, read again when a chat opens (a workflow may have been activated since). */
+	async function refreshTargets() {
+		try {
+			state.targets = await api('GET', '/__sandbox/phone/targets');
+			renderChat();
+		} catch (e) {
+			toast(e.message, true);
+		}
 	}
 
 	function update(conv) {
@@ -252,7 +263,9 @@
 		const s = await api('GET', '/__sandbox/phone/state');
 		state.targets = s.targets;
 		state.failCodes = s.failCodes;
-		state.conversations = new Map(s.conversations.map((c) => [c.id, c]));
+		// Merged, not replaced: a conversation made while this was loading stays.
+		for (const c of s.conversations) state.conversations.set(c.id, c);
+		$('#new-customer-button').disabled = false;
 		if (s.targetsError) toast(s.targetsError, true);
 		renderList();
 		renderChat();
@@ -267,6 +280,7 @@
 		es.addEventListener('targets', () => load());
 		es.addEventListener('reset', () => {
 			state.selected = null;
+			state.conversations.clear();
 			load();
 		});
 		es.addEventListener('request', () => {

@@ -19,24 +19,39 @@ const CACHE_MS = 3000;
 function phoneTargets(client, n8nUrl) {
   let cached = null;
   let at = 0;
+  let pending = null;
   async function find() {
-    // The list may leave out the active version: each workflow is read in full (a playground has few).
-    const workflows = (await demo.listWorkflows(client)).filter((w) => !w.isArchived);
+    // The list may leave out the active version: each workflow is read in full, in parallel.
+    const workflows = (await demo.listWorkflows(client)).filter((w) => !w.isArchived && (w.active !== false || Boolean(w.activeVersionId)));
+    const full = await Promise.all(workflows.map((w) => client.get(`/workflows/${w.id}`).catch(() => null)));
     const out = [];
-    for (const w of workflows) {
-      const full = await client.get(`/workflows/${w.id}`);
-      if (!full.activeVersionId && full.active !== true) continue;
-      for (const t of demo.triggerNodes(full)) {
+    for (const wf of full) {
+      if (!wf || (!wf.activeVersionId && wf.active !== true)) continue;
+      for (const t of demo.triggerNodes(wf)) {
         if (!t.webhookId || !t.triggerOn.includes('message')) continue;
-        out.push({ provider: t.provider, url: demo.webhookUrl(n8nUrl, t.webhookId), workflow: w.name, workflowId: String(w.id) });
+        out.push({ provider: t.provider, url: demo.webhookUrl(n8nUrl, t.webhookId), workflow: wf.name, workflowId: String(wf.id) });
       }
     }
     return out;
   }
   return async (provider) => {
     if (!cached || Date.now() - at > CACHE_MS) {
-      cached = await find();
-      at = Date.now();
+      // One look-up at a time; callers meanwhile share it.
+      pending =
+        pending ||
+        find().then(
+          (list) => {
+            cached = list;
+            at = Date.now();
+            pending = null;
+            return list;
+          },
+          (error) => {
+            pending = null;
+            throw error;
+          },
+        );
+      await pending;
     }
     return cached.filter((t) => !provider || t.provider === provider);
   };

@@ -73,6 +73,7 @@ async function newCustomer(provider: 'meta' | 'twilio', workflowName: string): P
 		.first()
 		.waitFor({ state: 'attached', ...wait })
 		.catch(async (error: Error) => {
+			await shot('phone-failed-target.png');
 			const state = (await (await fetch(`${sb.url}/__sandbox/phone/state`)).json()) as { targets: unknown; targetsError?: string };
 			throw new Error(`${error.message}\ntargets: ${JSON.stringify(state.targets)} ${state.targetsError ?? ''}`);
 		});
@@ -128,8 +129,10 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		});
 		(globalThis as { __outside?: string[] }).__outside = outside;
 		page = context.pages()[0] ?? (await context.newPage());
+		page.on('pageerror', (error) => process.stderr.write(`[phone page] ${error.message}\n`));
+		page.on('console', (m) => m.type() === 'error' && process.stderr.write(`[phone page console] ${m.text()}\n`));
 		await page.goto(sb.url);
-		await page.locator('#new-customer-button').waitFor(wait);
+		await page.locator('#new-customer-button:not([disabled])').waitFor(wait);
 	});
 
 	afterAll(async () => {
@@ -258,6 +261,8 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		expect(text).toContain('[redacted]');
 		for (const secret of [sb.accounts.meta.accessToken, sb.accounts.twilio.authToken, sb.accounts.meta.appSecret]) expect(text).not.toContain(secret);
 		expect((globalThis as { __outside?: string[] }).__outside).toEqual([]);
+		await page.locator('#requests details').first().locator('summary').click();
+		await shot('phone-requests.png');
 		await page.locator('.tab[data-tab="chats"]').click();
 	});
 });
