@@ -204,7 +204,7 @@
 	function chatRow(conv, selected) {
 		const last = conv.messages[conv.messages.length - 1];
 		const t = last ? time(last.at) : '';
-		return `<button type="button" class="chat-row${selected ? ' selected' : ''}" data-conversation="${esc(conv.id)}"><span class="avatar">${esc((conv.customer.name || '?').slice(0, 1))}</span><span class="chat-main"><span class="chat-name">${esc(conv.customer.name)}</span><span class="chat-preview">${conv.typing ? '<i>typing…</i>' : esc(conv.lastPreview)}</span></span><span class="chat-side"><span class="chat-time">${esc(t)}</span><span class="provider provider-${esc(conv.provider)}">${esc(conv.businessInfo.label)}</span></span></button>`;
+		return `<button type="button" class="chat-row${selected ? ' selected' : ''}" data-conversation="${esc(conv.id)}"><span class="avatar">${esc((conv.customer.name || '?').slice(0, 1))}</span><span class="chat-main"><span class="chat-name">${esc(conv.customer.name)}</span><span class="chat-preview">${conv.typing ? '<i>typing…</i>' : esc(String(conv.lastPreview ?? '').replace(/[*_~`]/g, ''))}</span></span><span class="chat-side"><span class="chat-time">${esc(t)}</span><span class="provider provider-${esc(conv.provider)}">${esc(conv.businessInfo.label)}</span></span></button>`;
 	}
 
 	return { esc, formatText, firstLink, ticks, bubble, content, chatRow, time, ICONS };

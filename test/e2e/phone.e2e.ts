@@ -254,6 +254,21 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		await shot('phone-twilio.png');
 	});
 
+	it('gateway: what the gateway example sends shows in its customer’s conversation, from the provider-neutral {{message}}', async () => {
+		const w = workflow('gateway-send-and-status.json');
+		const execution = await host.runWorkflowManually(client, w.id, { triggerName: 'When clicking ‘Execute workflow’', wait: true });
+		expect(execution.status).toBe('success');
+		const row = page.locator('.chat-row', { hasText: '+447700900123' });
+		await row.waitFor(wait);
+		await row.click();
+		const parcel = bubble('Your parcel is out for delivery today between 14:00 and 16:00.');
+		await parcel.waitFor(wait);
+		expect(await parcel.getAttribute('data-dir')).toBe('out');
+		expect(await parcel.evaluate((el) => el.classList.contains('left'))).toBe(true);
+		// The gateway posts sent and delivered to the Delivery Status trigger; the open chat reads it.
+		await poll(() => parcel.getAttribute('data-status'), /^(delivered|read)$/);
+	});
+
 	it('the Requests tab lists the requests with secrets masked; the page asked for nothing outside the sandbox', async () => {
 		await page.locator('.tab[data-tab="requests"]').click();
 		await page.locator('#requests details').first().waitFor(wait);
