@@ -88,7 +88,7 @@ describe('examples/', () => {
 		expect(itemsOf(execution, 'Send WhatsApp')).toEqual([expect.objectContaining({ provider: 'twilio', to: '+14155550123', messageId: expect.stringMatching(/^SM/) })]);
 	});
 
-	it('meta-send-template: sends the order_update template with the order’s values and the TRACK button', async () => {
+	it('meta-send-template: sends the order_shipped template with the order’s values and the TRACK button', async () => {
 		const execution = await host.runWorkflowManually(client, workflow('meta-send-template.json').id, { wait: true });
 		expect(execution.status).toBe('success');
 		const [request] = sb.requestsFor('meta', '/messages');
@@ -98,7 +98,7 @@ describe('examples/', () => {
 				to: '14155550123',
 				type: 'template',
 				template: {
-					name: 'order_update',
+					name: 'order_shipped',
 					language: expect.objectContaining({ code: 'en_US' }),
 					components: [
 						{ type: 'body', parameters: [expect.objectContaining({ type: 'text', text: 'Sheena' }), expect.objectContaining({ type: 'text', text: '#1234' })] },
