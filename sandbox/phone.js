@@ -341,8 +341,8 @@ function createPhone(sb, deps) {
 		return f;
 	}
 
-	/** @param {string} provider @param {{ code: number, message: string }} f @returns {Partial<FireOptions>} */
-	const failExtra = (provider, f) => ({ errorCode: provider === 'twilio' ? f.code : f.code, errorMessage: f.message });
+	/** @param {{ code: number, message: string }} f @returns {Partial<FireOptions>} */
+	const failExtra = (f) => ({ errorCode: f.code, errorMessage: f.message });
 
 	/**
 	 * The statuses to post back for an accepted message (index.js's scheduleStatuses): sent and
@@ -356,7 +356,7 @@ function createPhone(sb, deps) {
 		const conv = conversations.get(convId(stored.provider, stored.provider === 'gateway' ? 'gateway' : stored.sender, customer));
 		if (conv?.fail) {
 			const f = takeFail(conv);
-			return [{ status: 'failed', extra: failExtra(stored.provider, f) }];
+			return [{ status: 'failed', extra: failExtra(f) }];
 		}
 		return [{ status: 'sent' }, { status: 'delivered' }];
 	}
@@ -393,7 +393,7 @@ function createPhone(sb, deps) {
 		const codes = FAIL_CODES[/** @type {'meta'} */ (found.conv.provider)] ?? [];
 		const f = codes.find((c) => c.code === code) ?? codes[0];
 		const s = senders.get(id);
-		if (s) await deps.postStatus(s.stored, s.send, 'failed', failExtra(found.conv.provider, f));
+		if (s) await deps.postStatus(s.stored, s.send, 'failed', failExtra(f));
 		setStatus(id, 'failed', f);
 		return { posted: Boolean(s) };
 	}
