@@ -174,7 +174,7 @@ function createCustomer(deps) {
 				const messageId = String(body.messageId ?? '');
 				if (!deps.findMessage(messageId)) throw fail(`no message ${messageId} in this conversation`, 404);
 				const emoji = body.emoji === undefined ? '\u{1F44D}' : String(body.emoji);
-				if (conv.provider === 'twilio') throw fail('Twilio does not pass a customer\'s reactions to your webhook; react in a Meta or gateway conversation');
+				if (conv.provider === 'twilio') throw fail('the sandbox\'s Twilio stand-in sends no reaction webhooks; react in a Meta or gateway conversation');
 				o = { type: 'reaction', reaction: { message_id: messageId, emoji }, gateway: { reaction: { messageId, emoji } }, text: emoji };
 				content = { kind: 'reaction', messageId, emoji };
 				break;

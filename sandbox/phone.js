@@ -358,6 +358,8 @@ function createPhone(sb, deps) {
 			const f = takeFail(conv);
 			return [{ status: 'failed', extra: failExtra(f) }];
 		}
+		// Meta: a reaction gets a sent status only, never delivered or read (Reaction messages → Limitations).
+		if (stored.provider === 'meta' && stored.resource?.type === 'reaction') return [{ status: 'sent' }];
 		return [{ status: 'sent' }, { status: 'delivered' }];
 	}
 

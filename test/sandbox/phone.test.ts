@@ -196,7 +196,7 @@ describe('customer.js: the customer’s side as signed webhooks', () => {
 				OriginalRepliedMessageSid: sent.sid,
 			}),
 		);
-		await expect(sb.phone.customer('react', { conversation: conv.id, messageId: sent.sid })).rejects.toThrow(/Twilio does not pass/);
+		await expect(sb.phone.customer('react', { conversation: conv.id, messageId: sent.sid })).rejects.toThrow(/Twilio stand-in sends no reaction webhooks/);
 	});
 
 	it('gateway: the provider-neutral message renders; the customer’s reply has the bearer token and the HMAC', async () => {
@@ -279,6 +279,31 @@ describe('phone.js: statuses that follow the conversation', () => {
 		expect(view.typing).toBe(false);
 		expect(view.messages[0].reactions).toEqual({ business: '👍' });
 		expect(view.messages[1]).toEqual(expect.objectContaining({ quote: r.message!.id, quotePreview: { dir: 'in', text: 'Anyone there?' } }));
+	});
+
+	it('a Meta reaction gets a sent status only, as Meta documents; "read after" posts read by itself', async () => {
+		const conv = sb.phone.newCustomer({ provider: 'meta' });
+		sb.phone.settings(conv.id, { readAfterMs: 10 });
+		const r = await sb.phone.customer('text', { conversation: conv.id, text: 'Hi' });
+		received = [];
+		const reaction = await metaSend({ to: conv.customer.number, type: 'reaction', reaction: { message_id: r.message!.id, emoji: '👍' } });
+		const text = await metaSend({ to: conv.customer.number, type: 'text', text: { body: 'Hello!' } });
+		await until(() => sb.phone.conversation(conv.id)!.messages.find((m) => m.id === text.messages[0].id)?.status === 'read', 'read after 10 ms');
+		await until(() => metaStatuses().length === 4, 'four statuses');
+		const byMessage = (id: string) => metaStatuses().filter((x) => x.id === id).map((x) => x.status);
+		expect(byMessage(reaction.messages[0].id)).toEqual(['sent']);
+		expect(byMessage(text.messages[0].id)).toEqual(['sent', 'delivered', 'read']);
+	});
+
+	it('a customer known only by a BSUID writes without a phone number', async () => {
+		await metaSend({ recipient: 'US.13491208655302741918', type: 'text', text: { body: 'Hello' } });
+		const conv = sb.phone.conversations().find((c) => c.customer.userId === 'US.13491208655302741918')!;
+		expect(conv.customer.number).toBeUndefined();
+		received = [];
+		await sb.phone.customer('text', { conversation: conv.id, text: 'Hi back' });
+		const value = JSON.parse(received[0].raw).entry[0].changes[0].value;
+		expect(value.messages[0]).toEqual(expect.objectContaining({ from_user_id: 'US.13491208655302741918', text: { body: 'Hi back' } }));
+		expect(value.messages[0].from).toBeUndefined();
 	});
 
 	it('a send the provider refused shows as refused, with the provider’s code', async () => {
