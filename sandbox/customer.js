@@ -41,7 +41,7 @@ const ACTIONS = ['text', 'tap', 'choose', 'react', 'location', 'media'];
  *   targetOf: (conv: Json) => Promise<{ url: string, workflow?: string }>,
  *   businessInfo: (provider: string, business: string) => { name: string, number: string },
  *   addInbound: (conv: Json, msg: Json) => Json,
- *   react: (conv: Json, messageId: string, emoji: string | undefined) => void,
+ *   react: (conv: Json, messageId: string, emoji: string | undefined, reactionId: string) => void,
  *   changed: (conv: Json) => void,
  * }} deps
  */
@@ -209,7 +209,7 @@ function createCustomer(deps) {
 			built.fire.message = { ...built.fire.message, mediaType: content.mediaType, caption: content.caption };
 		}
 		if (action === 'react') {
-			deps.react(conv, String(body.messageId), content.emoji || undefined);
+			deps.react(conv, String(body.messageId), content.emoji || undefined, built.id);
 			const fired = await send(built.fire);
 			return { reacted: true, webhook: fired };
 		}

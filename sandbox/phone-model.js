@@ -301,15 +301,19 @@ function preview(c) {
 	switch (c.kind) {
 		case 'text':
 			return c.text;
-		case 'media':
-			return `${{ image: '📷 Photo', video: '🎥 Video', audio: '🎵 Audio', document: '📄 ', sticker: 'Sticker' }[/** @type {'image'} */ (c.mediaType)] ?? c.mediaType}${c.mediaType === 'document' ? (c.filename ?? 'Document') : ''}${c.caption ? ' ' + c.caption : ''}`;
+		case 'media': {
+			const name = { image: 'Photo', video: 'Video', audio: 'Audio', document: c.filename ?? 'Document', sticker: 'Sticker' }[/** @type {'image'} */ (c.mediaType)] ?? String(c.mediaType);
+			return `${name}${c.caption ? ': ' + c.caption : ''}`;
+		}
 		case 'template':
 		case 'interactive':
 			return c.body || c.header?.text || c.name || '';
 		case 'location':
-			return `📍 ${c.name ?? 'Location'}`;
+			return `Location: ${c.name ?? `${c.latitude}, ${c.longitude}`}`;
 		case 'contacts':
-			return `👤 ${(c.contacts ?? []).map((/** @type {Json} */ x) => x.name).join(', ')}`;
+			return `Contact: ${(c.contacts ?? []).map((/** @type {Json} */ x) => x.name).join(', ')}`;
+		case 'reaction':
+			return `Reacted ${c.emoji}`;
 		default:
 			return '';
 	}

@@ -291,11 +291,16 @@ function createPhone(sb, deps) {
 		changed(conv);
 	}
 
+	/** The customer's reactions by their own message id (a reply may quote one). @type {Map<string, string>} */
+	const reactionIds = new Map();
+
 	/** @param {string | undefined} id */
 	function quotePreview(id) {
 		if (!id) return undefined;
 		const found = findMessage(id);
-		return found ? { dir: found.msg.dir, text: model.preview(found.msg.content) } : undefined;
+		if (found) return { dir: found.msg.dir, text: model.preview(found.msg.content) };
+		const reaction = reactionIds.get(id);
+		return reaction ? { dir: 'in', text: reaction } : undefined;
 	}
 
 	/**
@@ -462,10 +467,12 @@ function createPhone(sb, deps) {
 			changed(conv);
 			return msg;
 		},
-		/** @param {Json} conv @param {string} messageId @param {string | undefined} emoji */
-		react(conv, messageId, emoji) {
+		/** @param {Json} conv @param {string} messageId @param {string | undefined} emoji @param {string} reactionId */
+		react(conv, messageId, emoji, reactionId) {
 			const found = findMessage(messageId);
 			if (found) found.msg.reactions = { ...found.msg.reactions, customer: emoji || undefined };
+			reactionIds.set(reactionId, `Reacted ${emoji ?? ''} to: ${found ? model.preview(found.msg.content).slice(0, 80) : 'a message'}`);
+			if (reactionIds.size > 5000) reactionIds.delete(/** @type {string} */ (reactionIds.keys().next().value));
 			changed(conv);
 		},
 		changed,
@@ -581,6 +588,7 @@ function createPhone(sb, deps) {
 		conversations.clear();
 		owner.clear();
 		senders.clear();
+		reactionIds.clear();
 		emit('reset', () => ({}));
 	}
 

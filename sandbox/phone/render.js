@@ -186,7 +186,7 @@
 		// The page is the customer's phone: what the business sent arrives on the left.
 		const side = msg.dir === 'out' ? 'left' : 'right';
 		const t = ticks(msg.status);
-		const quote = msg.quote ? `<div class="quote ${msg.quotePreview?.dir === 'in' ? 'mine' : ''}">${esc(msg.quotePreview?.text ?? msg.quote)}</div>` : '';
+		const quote = msg.quote ? `<div class="quote${msg.quotePreview?.dir === 'in' ? ' mine' : ''}" title="${esc(msg.quote)}">${esc(msg.quotePreview?.text ?? 'Quoted message')}</div>` : '';
 		const error = msg.error ? `<div class="error" title="${esc(msg.error.message)}">${ICONS.warn} ${esc(msg.error.code)} ${esc(msg.error.message)}</div>` : '';
 		const reactions = [msg.reactions?.customer, msg.reactions?.business].filter(Boolean);
 		const reactionsHtml = reactions.length ? `<div class="reactions">${reactions.map((r) => `<span>${esc(r)}</span>`).join('')}</div>` : '';

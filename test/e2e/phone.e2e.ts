@@ -233,6 +233,28 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		await client.delete(`/workflows/${created.id}`).catch(() => undefined);
 	});
 
+	it('Meta: the composer sends a sample image, a PDF and a location, and a reaction lands on its bubble; the workflow gets each', async () => {
+		const w = workflow('meta-inbound.json');
+		const before = (await host.getExecutions(client, w.id)).length;
+		await newCustomer('meta', META_WORKFLOW);
+		for (const kind of ['image', 'document', 'location']) {
+			await page.locator('.attach summary').click();
+			await page.locator(`[data-attach="${kind}"]`).click();
+			await page.locator(`#messages .bubble.right.kind-${kind === 'location' ? 'location' : 'media'}`).last().waitFor(wait);
+		}
+		await poll(() => page.locator('#messages .bubble.left.kind-interactive').count(), 3);
+		const first = page.locator('#messages .bubble.left.kind-interactive').first();
+		await first.hover();
+		await first.locator('[data-action="react"]').click();
+		await first.locator('.reactions').waitFor(wait);
+		expect(await page.locator('#messages .bubble.right.kind-media .media-name').allTextContents()).toEqual(['image', 'sample.pdf']);
+		expect(await page.locator('#messages .bubble.right.kind-location .loc-name').textContent()).toBe('Alexanderplatz');
+		const executions = await host.waitForExecutions(client, w.id, before + 4, 60000);
+		const types = executions.slice(0, 4).map((e) => itemsOf(e, 'WhatsApp Trigger')[0]?.type);
+		expect([...types].sort()).toEqual(['document', 'image', 'location', 'reaction']);
+		await shot('phone-meta-composer.png');
+	});
+
 	it('Twilio: the customer asks for an appointment, gets the quick-reply template and taps Yes', async () => {
 		await newCustomer('twilio', TWILIO_WORKFLOW);
 		await type("I'd like to book an appointment");

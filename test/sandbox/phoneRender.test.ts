@@ -48,7 +48,7 @@ describe('render.js', () => {
 		expect(out).toContain('<span class="ticks read"');
 		const mine = render.bubble({ id: 'x', dir: 'in', at: 0, status: 'delivered', content: { kind: 'text', text: 'hi' }, quote: 'wamid.1', quotePreview: { dir: 'out', text: 'Approve?' } });
 		expect(mine).toMatch(/^<div class="bubble right kind-text"/);
-		expect(mine).toContain('<div class="quote ">Approve?</div>');
+		expect(mine).toContain('<div class="quote" title="wamid.1">Approve?</div>');
 	});
 
 	it('a template: header, filled body, footer, buttons of each kind; a list opens its rows', () => {
