@@ -83,7 +83,7 @@ const metaStatuses = () =>
 		.map((r) => JSON.parse(r.raw).entry[0].changes[0].value.statuses[0] as Record<string, unknown>);
 
 async function until<T>(fn: () => T | undefined, what: string): Promise<T> {
-	for (let i = 0; i < 200; i++) {
+	for (let i = 0; i < 1000; i++) {
 		const v = fn();
 		if (v) return v;
 		await new Promise((r) => setTimeout(r, 10));
