@@ -24,7 +24,7 @@ const { renderPage } = require('./page');
 /**
  * The control API over the shared sandbox state and the sandbox's public operations.
  * @param {SandboxContext} sb
- * @param {{ reset: () => void, failNext: (o: FailNextOptions) => void, configure: (o?: ConfigureOptions) => Behaviour, stats: () => SandboxStats, fire: (o: FireOptions) => Promise<unknown>, phone?: (res: ServerResponse, url: URL, method: string, raw: Buffer) => Promise<boolean> }} api
+ * @param {{ reset: () => void, failNext: (o: FailNextOptions) => void, configure: (o?: ConfigureOptions) => Behaviour, stats: () => SandboxStats, fire: (o: FireOptions) => Promise<unknown>, phone?: (res: ServerResponse, url: URL, method: string, raw: Buffer) => Promise<boolean>, loopbackOnly?: boolean }} api
  */
 function createControl(sb, api) {
 	const { accounts, baseUrl, store, faults } = sb;
@@ -105,7 +105,7 @@ function createControl(sb, api) {
 		// A page whose own name was made to point at 127.0.0.1 (DNS rebinding) is "same origin" to the
 		// browser: a sandbox listening on a loopback address answers only its own local host names.
 		const own = new URL(baseUrl);
-		if (headers.host !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(own.hostname)) {
+		if (headers.host !== undefined && api.loopbackOnly) {
 			const host = String(headers.host).toLowerCase();
 			if (![`127.0.0.1:${own.port}`, `localhost:${own.port}`, `[::1]:${own.port}`].includes(host)) return false;
 		}

@@ -217,7 +217,7 @@ async function startSandbox(options = {}) {
 		});
 	}
 
-	const ctl = createControl(sb, { reset, failNext, configure, stats, fire, phone: phone.handle });
+	const ctl = createControl(sb, { reset, failNext, configure, stats, fire, phone: phone.handle, loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host) });
 
 	// ------------------------------------------------------------ request handling
 
