@@ -51,6 +51,11 @@ export default [
 		},
 	},
 	{
+		// The playground phone's page runs in the browser (render.js also loads in Node for its tests).
+		files: ['sandbox/phone/**/*.js'],
+		languageOptions: { sourceType: 'script', globals: { ...globals.browser, module: 'readonly' } },
+	},
+	{
 		files: ['scripts/**/*.mjs'],
 		languageOptions: { sourceType: 'module' },
 		rules: { strict: 'off' },

@@ -114,7 +114,7 @@ async function main() {
 				`  Meta Graph URL    ${sb.metaBaseUrl}     (Phone Number ID ${a.meta.phoneNumberId}, WABA ${a.meta.wabaId})`,
 				`  Gateway URL       ${sb.gatewayUrl}  (auth ${a.gateway.authToken ? a.gateway.authMode : 'none'})`,
 				`  Control API       ${sb.controlUrl}  (requests, stats, reset, fail, configure, fire)`,
-				`  Requests page     ${sb.url}/`,
+				`  Playground phone  ${sb.url}/   (requests log on its Requests tab; ${sb.url}/dev the plain page)`,
 				`  Credentials: the sandbox defaults (sandbox/README.md) or your --accounts file; not printed here.`,
 				'Ctrl-C stops.',
 				'',

@@ -24,7 +24,7 @@ const { renderPage } = require('./page');
 /**
  * The control API over the shared sandbox state and the sandbox's public operations.
  * @param {SandboxContext} sb
- * @param {{ reset: () => void, failNext: (o: FailNextOptions) => void, configure: (o?: ConfigureOptions) => Behaviour, stats: () => SandboxStats, fire: (o: FireOptions) => Promise<unknown> }} api
+ * @param {{ reset: () => void, failNext: (o: FailNextOptions) => void, configure: (o?: ConfigureOptions) => Behaviour, stats: () => SandboxStats, fire: (o: FireOptions) => Promise<unknown>, phone?: (res: ServerResponse, url: URL, method: string, raw: Buffer) => Promise<boolean>, loopbackOnly?: boolean }} api
  */
 function createControl(sb, api) {
 	const { accounts, baseUrl, store, faults } = sb;
@@ -102,11 +102,17 @@ function createControl(sb, api) {
 	 */
 	function sameOrigin(headers) {
 		if (String(headers['sec-fetch-site'] ?? '') === 'cross-site') return false;
+		// A page whose own name was made to point at 127.0.0.1 (DNS rebinding) is "same origin" to the
+		// browser: a sandbox listening on a loopback address answers only its own local host names.
+		const own = new URL(baseUrl);
+		if (headers.host !== undefined && api.loopbackOnly) {
+			const host = String(headers.host).toLowerCase();
+			if (![`127.0.0.1:${own.port}`, `localhost:${own.port}`, `[::1]:${own.port}`].includes(host)) return false;
+		}
 		const origin = headers.origin;
 		if (origin === undefined) return true;
 		try {
 			const parsed = new URL(String(origin));
-			const own = new URL(baseUrl);
 			return parsed.protocol === own.protocol && parsed.port === own.port && ['127.0.0.1', 'localhost', '[::1]', own.hostname].includes(parsed.hostname);
 		} catch {
 			return false;
@@ -130,7 +136,9 @@ function createControl(sb, api) {
 			return JSON.parse(text);
 		};
 		try {
-			if (path === '/' && method === 'GET') {
+			// The playground phone: the page (/), its files (/phone/*) and its routes (phone.js, customer.js).
+			if (api.phone && (await api.phone(res, url, method, raw))) return;
+			if ((path === '/' || path === '/dev') && method === 'GET') {
 				res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
 				res.end(renderPage({ baseUrl, accounts: accountsView(false), stats: stats(), requests: store.requests.slice(-100).map((r) => serializeRecord(r, false)) }));
 				return;

@@ -73,8 +73,8 @@ function createGateway(sb) {
 			const { to: _t, phone: _p, recipient: _r, number: _n, ...rest } = b;
 			store.countIdempotency('gateway', 'gateway', to, ctx.rec.body === undefined ? ctx.rec.rawBody.toString('utf8') : util.stableStringify(rest));
 			if (faults.behaviour.autoStatusCallbacks && stored.statusCallback) {
-				sb.scheduleStatuses(stored, (s) =>
-					sb.fireInternal({ provider: 'gateway', kind: 'status', url: /** @type {string} */ (stored.statusCallback), messageId: id, status: s, to }),
+				sb.scheduleStatuses(stored, (s, extra) =>
+					sb.fireInternal({ provider: 'gateway', kind: 'status', url: /** @type {string} */ (stored.statusCallback), messageId: id, status: s, to, ...extra }),
 				);
 			}
 			const override = faults.behaviour.gatewayResponse;

@@ -22,6 +22,7 @@ const { createTwilio } = require('./twilio');
 const { createMeta } = require('./meta');
 const { createGateway } = require('./gateway');
 const { createControl } = require('./control');
+const { createPhone } = require('./phone');
 
 /** @typedef {import('./types').Provider} Provider */
 /** @typedef {import('./types').SandboxOptions} SandboxOptions */
@@ -105,27 +106,42 @@ async function startSandbox(options = {}) {
 	}
 
 	/**
-	 * Sends 'sent' then 'delivered' for an accepted message.
+	 * Posts one status of an accepted message back (and counts it); true when the receiver took it.
 	 * @param {StoredMessage} stored
-	 * @param {(status: string) => Promise<FireResult>} send
+	 * @param {(status: string, extra?: Partial<FireOptions>) => Promise<FireResult>} send
+	 * @param {string} s @param {Partial<FireOptions>} [extra]
+	 */
+	async function postStatus(stored, send, s, extra) {
+		stored.status = s;
+		if (stored.provider === 'twilio') {
+			stored.resource.status = s;
+			stored.resource.date_updated = util.rfc2822();
+			if (s === 'sent') stored.resource.date_sent = util.rfc2822();
+		}
+		let ok = false;
+		try {
+			const r = await send(s, extra);
+			ok = r.status >= 200 && r.status < 300;
+		} catch {
+			ok = false;
+		}
+		if (ok) store.callbacks.sent++;
+		else store.callbacks.failed++;
+		return ok;
+	}
+
+	/**
+	 * Sends 'sent' then 'delivered' for an accepted message (or 'failed', when the playground phone's
+	 * conversation is set to fail: phone.js).
+	 * @param {StoredMessage} stored
+	 * @param {(status: string, extra?: Partial<FireOptions>) => Promise<FireResult>} send
 	 */
 	function scheduleStatuses(stored, send) {
-		const statuses = ['sent', 'delivered'];
-		statuses.forEach((s, i) => {
+		const steps = phone.plan(stored, send);
+		steps.forEach((step, i) => {
 			later(async () => {
-				stored.status = s;
-				if (stored.provider === 'twilio') {
-					stored.resource.status = s;
-					stored.resource.date_updated = util.rfc2822();
-					if (s === 'sent') stored.resource.date_sent = util.rfc2822();
-				}
-				try {
-					const r = await send(s);
-					if (r.status >= 200 && r.status < 300) store.callbacks.sent++;
-					else store.callbacks.failed++;
-				} catch {
-					store.callbacks.failed++;
-				}
+				await postStatus(stored, send, step.status, step.extra);
+				phone.posted(stored, step.status, step.extra);
 			}, faults.behaviour.statusCallbackDelayMs * (i + 1));
 		});
 	}
@@ -148,6 +164,7 @@ async function startSandbox(options = {}) {
 	const sb = { accounts, baseUrl, publicUrl, startedAt: store.startedAt, store, faults, scheduleStatuses, fireInternal };
 	const twilio = createTwilio(sb);
 	const meta = createMeta(sb);
+	const phone = createPhone(sb, { later, postStatus, contentOf: twilio.contentOf, fire });
 	/** @type {Record<Provider, (ctx: Ctx) => Result | Promise<Result>>} */
 	const routes = { twilio: twilio.route, meta: meta.route, gateway: createGateway(sb).route };
 	/** @type {import('./webhooks').FireContext} */
@@ -163,6 +180,7 @@ async function startSandbox(options = {}) {
 	function reset() {
 		store.reset();
 		faults.reset();
+		phone.reset();
 		for (const t of timers) clearTimeout(t);
 		timers.clear();
 	}
@@ -190,6 +208,7 @@ async function startSandbox(options = {}) {
 	async function close() {
 		if (closed) return;
 		closed = true;
+		phone.close();
 		for (const t of timers) clearTimeout(t);
 		timers.clear();
 		await new Promise((resolve) => {
@@ -198,7 +217,7 @@ async function startSandbox(options = {}) {
 		});
 	}
 
-	const ctl = createControl(sb, { reset, failNext, configure, stats, fire });
+	const ctl = createControl(sb, { reset, failNext, configure, stats, fire, phone: phone.handle, loopbackOnly: ['127.0.0.1', 'localhost', '::1'].includes(host) });
 
 	// ------------------------------------------------------------ request handling
 
@@ -306,6 +325,8 @@ async function startSandbox(options = {}) {
 			return;
 		}
 		rec.status = result.status;
+		if (!result.raw) rec.response = result.body;
+		phone.observe(rec);
 		/** @type {Record<string, string>} */
 		const headers = {};
 		if (provider === 'meta') {
@@ -401,6 +422,7 @@ async function startSandbox(options = {}) {
 		getMessage(id) {
 			return store.messages.get(id);
 		},
+		phone: phone.api,
 		close,
 	};
 	if (options.behaviour) configure(options.behaviour);

@@ -39,7 +39,7 @@ export interface SandboxContext {
 	store: Store;
 	faults: Faults;
 	/** Sends 'sent' then 'delivered' for an accepted message (when autoStatusCallbacks is on). */
-	scheduleStatuses(stored: StoredMessage, send: (status: string) => Promise<FireResult>): void;
+	scheduleStatuses(stored: StoredMessage, send: (status: string, extra?: Partial<FireOptions>) => Promise<FireResult>): void;
 	/** Fires a webhook without counting it in stats().fired. */
 	fireInternal(o: FireOptions): Promise<FireResult>;
 }

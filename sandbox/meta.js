@@ -422,11 +422,11 @@ function createMeta(sb) {
 		if (faults.behaviour.autoStatusCallbacks) {
 			const target = store.phoneWebhooks.get(phone.id)?.uri ?? store.wabaSubscription.overrideUri ?? accounts.meta.appCallbackUrl;
 			if (target) {
-				sb.scheduleStatuses(stored, (s) =>
+				sb.scheduleStatuses(stored, (s, extra) =>
 					sb.fireInternal(
 						bsuid
-							? { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, userId: bsuid, withoutPhone: true }
-							: { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, to: waId },
+							? { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, userId: bsuid, withoutPhone: true, ...extra }
+							: { provider: 'meta', kind: 'status', url: target, phoneNumberId: phone.id, messageId: id, status: s, to: waId, ...extra },
 					),
 				);
 			}

@@ -368,7 +368,7 @@ function createTwilio(sb) {
 			util.stableStringify({ body: body ?? '', media: mediaUrls, contentSid, contentVariables: contentVariables ?? '' }),
 		);
 		if (faults.behaviour.autoStatusCallbacks && stored.statusCallback) {
-			sb.scheduleStatuses(stored, (s) =>
+			sb.scheduleStatuses(stored, (s, extra) =>
 				sb.fireInternal({
 					provider: 'twilio',
 					kind: 'status',
@@ -378,6 +378,7 @@ function createTwilio(sb) {
 					status: s,
 					from: from || account.whatsappNumber,
 					to,
+					...extra,
 				}),
 			);
 		}
@@ -397,7 +398,12 @@ function createTwilio(sb) {
 		return `${publicUrl}/twilio/2010-04-01/Accounts/${accountSid}/Messages/${messageSid}/Media/${sid}`;
 	}
 
-	return { route: routeTwilio, addMedia: addTwilioMediaInternal };
+	return {
+		route: routeTwilio,
+		addMedia: addTwilioMediaInternal,
+		/** The account's Content API item with this SID, for the playground phone. @param {string} accountSid @param {string} contentSid */
+		contentOf: (accountSid, contentSid) => twilioContents(accounts.twilioAccounts.find((a) => a.accountSid === accountSid) ?? accounts.twilio).find((x) => x.sid === contentSid),
+	};
 }
 
 module.exports = { createTwilio };

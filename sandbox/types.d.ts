@@ -418,7 +418,130 @@ export interface Sandbox {
 	addTwilioMedia(data: Buffer | string, contentType?: string, messageSid?: string): string;
 	/** A message accepted by the sandbox, by wamid / SM sid / gateway id. */
 	getMessage(id: string): StoredMessage | undefined;
+	/** The playground phone (phone.js, customer.js): conversations, where customer messages go, the customer's actions. */
+	phone: PhonePlayground;
 	close(): Promise<void>;
+}
+
+/** Where a customer's messages go: the trigger URL of an active workflow for a business connection. */
+export interface PhoneTarget {
+	provider: Provider;
+	url: string;
+	workflow?: string;
+	workflowId?: string;
+	connection?: string;
+}
+
+/** A button of a template or an interactive message, as the phone shows it. */
+export interface PhoneButton {
+	/** QUICK_REPLY, URL, COPY_CODE, OTP… (templates); absent on interactive reply buttons. */
+	type?: string;
+	/** What a tap sends back: the reply button's id, or the quick reply's payload. */
+	id?: string;
+	title?: string;
+	text?: string;
+	url?: string;
+	code?: string;
+}
+
+export interface PhoneList {
+	button: string;
+	sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+}
+
+/** What a message holds (sandbox/phone-model.js): kind text, media, template, interactive, location, contacts, reaction, markRead. */
+export interface PhoneContent {
+	kind: string;
+	text?: string;
+	previewUrl?: boolean;
+	/** The customer's tap or list choice: the id sent. */
+	reply?: { id: string; description?: string };
+	mediaType?: string;
+	caption?: string;
+	filename?: string;
+	url?: string;
+	mediaId?: string;
+	name?: string;
+	language?: string;
+	known?: boolean;
+	subtype?: string;
+	header?: { format: string; text?: string; url?: string; filename?: string; location?: Record<string, unknown> };
+	body?: string;
+	footer?: string;
+	buttons?: PhoneButton[];
+	list?: PhoneList;
+	cards?: PhoneContent[];
+	latitude?: number;
+	longitude?: number;
+	address?: string;
+	contacts?: Array<{ name: string; phones: string[] }>;
+	messageId?: string;
+	emoji?: string;
+	typing?: boolean;
+}
+
+export interface PhoneMessage {
+	/** The provider's message id (wamid, SM…, gw_…). */
+	id: string;
+	/** out: the business sent it; in: the customer. */
+	dir: 'in' | 'out';
+	at: number;
+	/** out: accepted, sent, delivered, read, failed, rejected; in: sending, delivered (the trigger took it), read, error. */
+	status: string;
+	content: PhoneContent;
+	quote?: string;
+	quotePreview?: { dir: string; text: string };
+	reactions?: { customer?: string; business?: string };
+	error?: { code: number | string; message: string };
+	/** false when no status callback exists for it: the ticks are the phone's own. */
+	posted?: boolean;
+}
+
+export interface PhoneConversation {
+	/** provider:business:customer */
+	id: string;
+	provider: Provider;
+	business: string;
+	businessInfo: { name: string; number: string; label: string };
+	customer: { number?: string; userId?: string; name: string };
+	target?: string;
+	messages: PhoneMessage[];
+	/** The code the next message fails with, or null. */
+	fail: number | null;
+	failAll: boolean;
+	readAfterMs: number | null;
+	readNever: boolean;
+	typing: boolean;
+	lastPreview: string;
+	failCodes: Array<{ code: number; message: string }>;
+	createdAt: number;
+	updatedAt: number;
+}
+
+/** What a customer action answers. */
+export interface PhoneCustomerResult {
+	message?: PhoneMessage;
+	reacted?: boolean;
+	webhook: { status: number; text: string; url: string; error?: string };
+	target?: { url: string; workflow?: string };
+}
+
+export interface PhonePlayground {
+	/** The trigger URLs customer messages go to, or a function that finds them (e.g. through n8n's REST API). */
+	setTargets(source: PhoneTarget[] | ((provider?: string) => Promise<PhoneTarget[]> | PhoneTarget[])): void;
+	targets(provider?: string): Promise<PhoneTarget[]>;
+	conversations(): PhoneConversation[];
+	conversation(id: string): PhoneConversation | undefined;
+	/** "New customer": { provider, name?, number?, target? } */
+	newCustomer(o: { provider: Provider; name?: string; number?: string; target?: string }): PhoneConversation;
+	/** { fail: code | null, failAll?, readAfterMs?, readNever?, target?, name? } */
+	settings(id: string, o: Record<string, unknown>): PhoneConversation;
+	/** The customer opened the chat: posts 'read' for delivered messages. Resolves with how many. */
+	read(id: string): Promise<number>;
+	/** Posts a failed status for a sent message. */
+	failMessage(id: string, code?: number): Promise<{ posted: boolean }>;
+	/** A customer action: text, tap, choose, react, location, media (body as for POST /__sandbox/customer/{action}). */
+	customer(action: string, body: Record<string, unknown>): Promise<PhoneCustomerResult>;
 }
 
 export interface StoredMessage {

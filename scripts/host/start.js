@@ -22,6 +22,7 @@ const host = require('./n8n.js');
 const demo = require('./demo.js');
 const { N8N_VERSION } = require('./install.js');
 const { startSandbox } = require('../../sandbox');
+const { phoneTargets } = require('./phoneTargets.js');
 
 function arg(name) {
   const i = process.argv.indexOf(name);
@@ -43,8 +44,6 @@ function assertPortFree(port, what, hint) {
     srv.listen(port, '127.0.0.1', () => srv.close(resolve));
   });
 }
-
-const shellQuote = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function main() {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -109,14 +108,13 @@ async function main() {
       log: (m) => console.log(`[start] ${m}`),
     });
 
+    // The playground phone sends a customer's messages to the active workflows' WhatsApp Triggers.
+    sandbox.phone.setTargets(phoneTargets(client, n8n.url));
+
     const pkg = n8n.communityPackage;
     const byFile = (f) => workflows.find((w) => w.file === f);
     const link = (w) => (w ? `${n8n.url}/workflow/${w.id}` : '(missing)');
     const hook = (provider) => workflows.flatMap((w) => w.webhooks).find((h) => h.provider === provider);
-    const twilioHook = hook('twilio');
-    const metaHook = hook('meta');
-    const fireTwilio = JSON.stringify({ provider: 'twilio', url: twilioHook?.url, text: 'What are your opening hours?', name: 'Sheena' });
-    const fireMeta = JSON.stringify({ provider: 'meta', url: metaHook?.url, text: 'Does it come in another color?' });
     const metaDemo = byFile('meta-send-template.json');
     const gatewayDemo = byFile('gateway-send-and-status.json');
 
@@ -124,22 +122,21 @@ async function main() {
   n8n        ${n8n.url}   (n8n ${N8N_VERSION}, log: ${n8n.logFile})
   login      ${host.DEFAULT_OWNER.email} / ${host.DEFAULT_OWNER.password}
   package    ${pkg ? (pkg.installed ? `${pkg.name}@${pkg.version} (Settings → Community nodes)` : `NOT installed — ${pkg.reason}`) : 'none'}
-  sandbox    ${sandbox.url}   (recent requests, stats and a form to fire webhooks)
+  phone      ${sandbox.url}   (the playground phone: chat with your workflows as a customer)
   connections  ${Object.values(credentials).map((c) => c.name).join(', ')}
   workflows  ${workflows.map((w) => `${w.name}${w.active ? ' [active]' : ''}`).join('\n             ')}
 
   What to try:
-  1. Open "${metaDemo?.name}" (${link(metaDemo)}) and click "Execute workflow":
-     the sandbox answers like Meta and logs the request here; the node's output is the message ID.
-  2. Send the Twilio auto-reply a customer message (signed like Twilio), then open Executions:
-     curl -X POST ${sandbox.url}/__sandbox/fire -H 'content-type: application/json' \\
-       -d ${shellQuote(fireTwilio)}
-  3. Same for Meta (blue ticks, then a reply):
-     curl -X POST ${sandbox.url}/__sandbox/fire -H 'content-type: application/json' \\
-       -d ${shellQuote(fireMeta)}
-  4. Execute "${gatewayDemo?.name}": the gateway posts "sent" and "delivered" back to the
+  1. Open the phone (${sandbox.url}), pick "Meta demo", click "New customer" and type a message:
+     "${metaInbound ? byFile('meta-inbound.json')?.name : 'Meta inbound'}" marks it read (blue ticks, typing…) and answers
+     with reply buttons; tap one. "Twilio demo" chats with "${byFile('twilio-auto-reply.json')?.name}".
+     Set "Fail next" to 131047 and write again: the reply fails and the workflow's failure branch runs.
+  2. Open "${metaDemo?.name}" (${link(metaDemo)}) and click "Execute workflow":
+     the template arrives on the phone, with its variables filled in and its button.
+  3. Execute "${gatewayDemo?.name}": the gateway posts "sent" and "delivered" back to the
      Delivery Status trigger, and two executions appear. A forged request gets 401:
      curl -i -X POST ${hook('gateway')?.url} -H 'content-type: application/json' -d '{"event":"message","from":"+1555"}'
+  4. The phone's Requests tab shows every request the sandbox answered (secrets masked), its stats and faults.
   5. Open a connection (Overview → Credentials) and click "Test"; or build your own workflow with "Send WhatsApp".
 
   Data is kept in ${userFolder} (npm start -- --fresh to start over). Ctrl-C stops everything.`);

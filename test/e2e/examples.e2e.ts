@@ -88,7 +88,7 @@ describe('examples/', () => {
 		expect(itemsOf(execution, 'Send WhatsApp')).toEqual([expect.objectContaining({ provider: 'twilio', to: '+14155550123', messageId: expect.stringMatching(/^SM/) })]);
 	});
 
-	it('meta-send-template: sends the order_update template with the order’s values and the TRACK button', async () => {
+	it('meta-send-template: sends the order_shipped template with the order’s values and the TRACK button', async () => {
 		const execution = await host.runWorkflowManually(client, workflow('meta-send-template.json').id, { wait: true });
 		expect(execution.status).toBe('success');
 		const [request] = sb.requestsFor('meta', '/messages');
@@ -98,7 +98,7 @@ describe('examples/', () => {
 				to: '14155550123',
 				type: 'template',
 				template: {
-					name: 'order_update',
+					name: 'order_shipped',
 					language: expect.objectContaining({ code: 'en_US' }),
 					components: [
 						{ type: 'body', parameters: [expect.objectContaining({ type: 'text', text: 'Sheena' }), expect.objectContaining({ type: 'text', text: '#1234' })] },
@@ -123,7 +123,7 @@ describe('examples/', () => {
 		expect(itemsOf(execution, 'Reply')).toEqual([expect.objectContaining({ provider: 'twilio', to: '+14155551234' })]);
 	});
 
-	it('meta-inbound: a message gets blue ticks with a typing indicator, then a reply quoting it; statuses start nothing', async () => {
+	it('meta-inbound: a message gets blue ticks with a typing indicator, then a reply quoting it with buttons; sent and delivered statuses start nothing', async () => {
 		const w = workflow('meta-inbound.json');
 		const before = await executionCount(client, w.id);
 		const fired = await sb.fire({ provider: 'meta', url: w.webhooks[0].url, from: '16505551234', name: 'Sheena Nelson', text: 'Does it come in another color?' });
@@ -134,7 +134,12 @@ describe('examples/', () => {
 		const sent = sb.requestsFor('meta', '/messages').map((r) => r.body as Record<string, unknown>);
 		expect(sent[0]).toEqual({ messaging_product: 'whatsapp', status: 'read', message_id: wamid, typing_indicator: { type: 'text' } });
 		expect(sent[1]).toEqual(
-			expect.objectContaining({ to: '16505551234', type: 'text', context: { message_id: wamid }, text: expect.objectContaining({ body: expect.stringContaining('Hi Sheena Nelson') }) }),
+			expect.objectContaining({
+				to: '16505551234',
+				type: 'interactive',
+				context: { message_id: wamid },
+				interactive: expect.objectContaining({ type: 'button', body: { text: expect.stringContaining('Hi Sheena Nelson') } }),
+			}),
 		);
 		// The sandbox posts "sent" and "delivered" for the reply to the same URL: a messages-only trigger ignores them.
 		await sleep(1500);

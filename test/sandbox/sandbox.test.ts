@@ -773,9 +773,11 @@ describe('provider sandbox', () => {
 				await receiver.close();
 			}
 
-			const page = await call(`${sb.url}/`);
+			// The developer page moved to /dev; / is the playground phone (issue 14).
+			const page = await call(`${sb.url}/dev`);
 			expect(page.status).toBe(200);
 			expect(page.text).toContain('<table>');
+			expect((await call(`${sb.url}/`)).text).toContain('/phone/app.js');
 			expect(page.text).not.toContain(META.accessToken);
 			expect(page.text).not.toContain(TWILIO.authToken);
 
