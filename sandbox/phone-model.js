@@ -94,6 +94,10 @@ function metaTemplate(template) {
 					const media = p ? p[String(c.format).toLowerCase()] : undefined;
 					o.header = { format: c.format, url: media?.link, filename: media?.filename, location: c.format === 'LOCATION' ? p?.location : undefined };
 				}
+			} else if (c.type === 'LIMITED_TIME_OFFER') {
+				// The offer's text, and its end when the template shows it (the send's expiration_time_ms).
+				const ms = first(part('limited_time_offer')?.parameters)?.limited_time_offer?.expiration_time_ms;
+				o.offer = { text: String(c.limited_time_offer?.text ?? ''), ...(c.limited_time_offer?.has_expiration && Number.isFinite(ms) ? { endsAt: new Date(ms).toISOString() } : {}) };
 			} else if (c.type === 'BODY') o.body = fill(c.text, values);
 			else if (c.type === 'FOOTER') o.footer = c.text;
 			else if (c.type === 'BUTTONS') {
@@ -104,6 +108,7 @@ function metaTemplate(template) {
 					else if (b.type === 'URL') o.buttons.push({ type: 'URL', text: b.text, url: fill(b.url, v !== undefined ? { 1: v } : {}) });
 					else if (b.type === 'COPY_CODE') o.buttons.push({ type: 'COPY_CODE', text: 'Copy offer code', code: v });
 					else if (b.type === 'OTP') o.buttons.push({ type: 'OTP', text: b.text ?? 'Copy code', code: bodyValues['1'] });
+					else if (b.type === 'CATALOG') o.buttons.push({ type: 'CATALOG', text: b.text ?? 'View catalog', code: param?.parameters?.[0]?.action?.thumbnail_product_retailer_id });
 					else o.buttons.push({ type: String(b.type), text: b.text ?? String(b.type) });
 				});
 			}

@@ -157,7 +157,10 @@
 				return media(c);
 			case 'template': {
 				const tag = `<div class="template-tag">Template <b>${esc(c.name)}</b>${c.language ? ` · ${esc(c.language)}` : ''}${c.known ? '' : ' · not in the sandbox\u2019s library'}</div>`;
-				const body = `${templateHeader(c.header)}<div class="text body">${formatText(c.body ?? '')}</div>${c.footer ? `<div class="footer">${esc(c.footer)}</div>` : ''}`;
+				const offer = c.offer
+					? `<div class="offer">${ICONS.clock} <b>${esc(c.offer.text)}</b>${c.offer.endsAt ? ` <span class="offer-ends">Ends ${esc(c.offer.endsAt.slice(0, 16).replace('T', ' '))} UTC</span>` : ''}</div>`
+					: '';
+				const body = `${templateHeader(c.header)}${offer}<div class="text body">${formatText(c.body ?? '')}</div>${c.footer ? `<div class="footer">${esc(c.footer)}</div>` : ''}`;
 				const cards = c.cards
 					? `<div class="cards">${c.cards.map((card) => `<div class="card">${templateHeader(card.header)}<div class="text">${formatText(card.body ?? '')}</div>${buttonsHtml(card.buttons, msg.id)}</div>`).join('')}</div>`
 					: '';

@@ -128,6 +128,38 @@ describe('phone-model.js', () => {
 		]);
 	});
 
+	it("a limited-time offer shows the offer and its end; a catalog button its thumbnail product", () => {
+		const offer = model.fromMeta({
+			type: 'template',
+			template: {
+				name: 'holiday_offer',
+				language: { code: 'en_US' },
+				components: [
+					{ type: 'header', parameters: [{ type: 'image', image: { id: '1166301034380136' } }] },
+					{ type: 'body', parameters: [{ type: 'text', text: 'Pablo' }, { type: 'text', text: 'CARIBE25' }] },
+					{ type: 'limited_time_offer', parameters: [{ type: 'limited_time_offer', limited_time_offer: { expiration_time_ms: Date.UTC(2026, 11, 24, 23, 59) } }] },
+					{ type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: 'CARIBE25' }] },
+				],
+			},
+		});
+		expect(offer).toEqual(expect.objectContaining({ known: true, offer: { text: 'Expiring offer!', endsAt: '2026-12-24T23:59:00.000Z' } }));
+		expect(offer.body).toContain('Good news, Pablo! Use code CARIBE25');
+		const html = render.bubble({ id: 'o', dir: 'out', at: 0, status: 'sent', content: offer });
+		expect(html).toMatch(/<div class="offer">.*<b>Expiring offer!<\/b> <span class="offer-ends">Ends 2026-12-24 23:59 UTC<\/span><\/div><div class="text body">Good news/);
+		const catalog = model.fromMeta({
+			type: 'template',
+			template: {
+				name: 'intro_catalog_offer',
+				language: { code: 'en_US' },
+				components: [
+					{ type: 'body', parameters: ['100', '400', '3'].map((text) => ({ type: 'text', text })) },
+					{ type: 'button', sub_type: 'catalog', index: '0', parameters: [{ type: 'action', action: { thumbnail_product_retailer_id: '2lc20305pt' } }] },
+				],
+			},
+		});
+		expect(catalog.buttons).toEqual([{ type: 'CATALOG', text: 'View catalog', code: '2lc20305pt' }]);
+	});
+
 	it('a template the sandbox does not know shows its name and the values given', () => {
 		expect(
 			model.fromMeta({
