@@ -3,6 +3,8 @@ import type {
 	INodeExecutionData,
 	INodeType,
 	INodeTypeDescription,
+	IWebhookFunctions,
+	IWebhookResponseData,
 } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
@@ -10,6 +12,7 @@ import { providerCredentials } from '../shared/providerFields';
 import { sendProperties } from './description';
 import { execute } from './execute';
 import { getTemplateFields, searchTemplates } from './methods/templates';
+import { sendAndWaitWebhook } from './sendAndWait';
 
 export class SendWhatsApp implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,7 +24,7 @@ export class SendWhatsApp implements INodeType {
 		version: [1, 1.1],
 		defaultVersion: 1.1,
 		subtitle:
-			'={{ {"markAsRead": "Mark as read", "uploadMedia": "Upload media", "downloadMedia": "Download media", "deleteMedia": "Delete media"}[$parameter["operation"]] ?? "Send " + $parameter["messageType"] }}',
+			'={{ {"markAsRead": "Mark as read", "uploadMedia": "Upload media", "downloadMedia": "Download media", "deleteMedia": "Delete media", "sendAndWait": "Send and wait for reply"}[$parameter["operation"]] ?? "Send " + $parameter["messageType"] }}',
 		description: 'Send WhatsApp messages, mark them as read, and upload, download or delete media, through Twilio, the Meta Cloud API or a webhook gateway',
 		defaults: { name: 'Send WhatsApp' },
 		usableAsTool: true,
@@ -30,12 +33,20 @@ export class SendWhatsApp implements INodeType {
 		// One entry per provider, from the registry.
 		credentials: providerCredentials(),
 		properties: sendProperties(),
+		// Send and Wait for Reply: the answer, forwarded by the WhatsApp trigger, resumes the waiting execution here.
+		webhooks: [
+			{ name: 'default', httpMethod: 'POST', responseMode: 'onReceived', responseData: '', path: '={{ $nodeId }}', restartWebhook: true, isFullPath: true },
+		],
 	};
 
 	methods = {
 		listSearch: { searchTemplates },
 		resourceMapping: { getTemplateFields },
 	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		return await sendAndWaitWebhook.call(this);
+	}
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await execute.call(this);

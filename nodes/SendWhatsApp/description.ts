@@ -5,11 +5,16 @@ import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
 import { mediaDownloadOptions, mediaOperationFields, mediaOperationOptions } from './mediaOperations';
 import { withTemplatePickers } from './messages/template';
+import { SEND_AND_WAIT, sendAndWaitFields, sendAndWaitOperation } from './sendAndWait';
 
 const send = { operation: ['send'] };
 
 const messageOperations = (): INodePropertyOptions[] => [
 	{ name: 'Send', value: 'send', action: 'Send message', description: 'Send a WhatsApp message' },
+	{
+		...sendAndWaitOperation,
+		description: `${sendAndWaitOperation.description}${offeredBy((provider) => provider.operations.includes(SEND_AND_WAIT))}`,
+	},
 	{
 		name: 'Mark as Read',
 		value: 'markAsRead',
@@ -160,6 +165,7 @@ export function sendProperties(): INodeProperties[] {
 		...withTemplatePickers(withProviderRules(messageTypeFields, 'sendFields', 'authentication')),
 		...ownFields('ownSendFields', 'authentication'),
 		...markReadFields,
+		...sendAndWaitFields,
 		...mediaOperationFields(),
 		optionsProperty(),
 	];

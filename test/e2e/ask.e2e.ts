@@ -1,0 +1,132 @@
+/**
+ * Send and Wait for Reply in a real n8n 2.40.7 (regular mode): the question goes out over the Meta
+ * sandbox, the execution waits through n8n's own mechanism, the customer's tap reaches the WhatsApp
+ * trigger as a signed webhook, the trigger forwards it to the waiting execution, and that execution
+ * resumes with the answer; no execution of the trigger's workflow starts for it.
+ */
+import * as fs from 'node:fs';
+
+import * as host from '../../scripts/host/n8n';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { askAndWait, askWorkflow, lastMetaQuestion, tapMeta, waitForStatus } from './helpers/ask';
+import { activate, createConnections, executionCount, itemsOf, META, n8n, sleep, triggerWorkflow, type ConnectionIds } from './session';
+
+const CUSTOMER = '16505551234';
+const OTHER = '16505559999';
+
+describe('Send and Wait for Reply (Meta, regular mode)', () => {
+	const { client, logFile } = n8n();
+	let sb: Sandbox;
+	let connections: ConnectionIds;
+	let trigger: { id: string; url: string };
+	let approval: string;
+
+	beforeAll(async () => {
+		sb = await startSandbox();
+		connections = await createConnections(client, sb, 'ask');
+		const { workflow, webhookId } = triggerWorkflow('e2e ask: inbound', META, connections[META], ['message']);
+		trigger = await activate(client, workflow, webhookId);
+		approval = (await host.importWorkflow(client, askWorkflow('e2e ask: approval', META, connections[META], { to: `+${CUSTOMER}`, message: 'Refund order 1042 (€30)?', responseType: 'approval' }))).id;
+	}, 120000);
+	afterAll(async () => {
+		await sb?.close();
+	});
+
+	const logSince = (offset: number) => fs.readFileSync(logFile, 'utf8').slice(offset);
+	const logSize = () => fs.statSync(logFile).size;
+
+	it('Approve tapped: the waiting execution resumes with answer.id "approve", and no other execution starts', async () => {
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, approval);
+		const question = lastMetaQuestion(sb);
+		expect(question.to).toBe(CUSTOMER);
+		expect(question.kind).toBe('button');
+		expect(question.options.map((o) => o.title)).toEqual(['Approve', 'Decline']);
+		for (const option of question.options) expect(option.id).toMatch(/^w1\.\d+\.[0-9a-f-]{36}\.[A-Za-z0-9_-]{8}\.\d\.[A-Za-z0-9_-]{43}$/);
+
+		const fired = await tapMeta(sb, trigger.url, CUSTOMER, question.options[0]);
+		expect(fired.status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error'], 60000);
+		expect(done.status).toBe('success');
+		const [answer] = itemsOf(done, 'After');
+		expect(answer).toEqual(
+			expect.objectContaining({
+				answer: expect.objectContaining({ type: 'button', id: 'approve', title: 'Approve' }),
+				approved: true,
+				from: `+${CUSTOMER}`,
+				question: expect.objectContaining({ to: `+${CUSTOMER}`, provider: 'meta' }),
+			}),
+		);
+		await sleep(1500);
+		expect(await executionCount(client, trigger.id)).toBe(before);
+	});
+
+	it('a forged tap and another customer’s tap resume nothing and start nothing (logged); a second tap after the answer starts nothing (logged)', async () => {
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, approval);
+		const question = lastMetaQuestion(sb);
+		const offset = logSize();
+		// One character of the signature changed.
+		const id = question.options[0].id;
+		const forged = { ...question.options[0], id: id.slice(0, -2) + (id.at(-2) === 'A' ? 'B' : 'A') + id.at(-1) };
+		expect((await tapMeta(sb, trigger.url, CUSTOMER, forged)).status).toBe(200);
+		// The real id, tapped by someone else (their own signed delivery).
+		expect((await tapMeta(sb, trigger.url, OTHER, question.options[0])).status).toBe(200);
+		// The same id with another option index.
+		const otherOption = { ...question.options[0], id: id.replace(/\.(\d)\.([^.]+)$/, '.1.$2') };
+		expect((await tapMeta(sb, trigger.url, CUSTOMER, otherOption)).status).toBe(200);
+		await sleep(1500);
+		expect((await host.getExecution(client, executionId)).status).toBe('waiting');
+		expect(logSince(offset).match(/was refused \(HTTP 401\)/g)?.length).toBe(3);
+
+		// Decline, then Approve: the first answer wins; the second starts nothing and is logged.
+		expect((await tapMeta(sb, trigger.url, CUSTOMER, question.options[1])).status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error'], 60000);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ id: 'decline' }), approved: false }));
+		const offset2 = logSize();
+		expect((await tapMeta(sb, trigger.url, CUSTOMER, question.options[0])).status).toBe(200);
+		await sleep(1500);
+		expect(logSince(offset2)).toMatch(/answers a question already answered, timed out or gone/);
+		expect(itemsOf(await host.getExecution(client, executionId), 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ id: 'decline' }) }));
+		expect(await executionCount(client, trigger.id)).toBe(before);
+	});
+
+	it('a direct call of the resume URL without the trigger’s signature resumes nothing', async () => {
+		const executionId = await askAndWait(client, approval);
+		const question = lastMetaQuestion(sb);
+		const [, exec, nodeId, q, c, sig] = question.options[0].id.split('.');
+		const signature = Buffer.from(sig, 'base64url').toString('hex');
+		const { createHash } = await import('node:crypto');
+		const u = createHash('sha256').update(`+${CUSTOMER}`).digest('hex').slice(0, 16);
+		const url = `${client.url}/webhook-waiting/${exec}/${nodeId}?q=${q}&c=${c}&u=${u}&signature=${signature}`;
+		const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answer: { from: CUSTOMER, messageId: 'x' } }) });
+		expect(response.status).toBe(401);
+		await sleep(1000);
+		expect((await host.getExecution(client, executionId)).status).toBe('waiting');
+		// The customer then answers for real.
+		await tapMeta(sb, trigger.url, CUSTOMER, question.options[0]);
+		expect((await waitForStatus(client, executionId, ['success', 'error'])).status).toBe('success');
+	});
+
+	it('a list of 5 choices: the chosen row resumes with the user’s own id', async () => {
+		const choices = ['Mon 9:00', 'Mon 14:00', 'Tue 9:00', 'Tue 14:00', 'Wed 9:00'].map((title, i) => ({ id: `slot-${i + 1}`, title }));
+		const wf = await host.importWorkflow(
+			client,
+			askWorkflow('e2e ask: list', META, connections[META], { to: `+${CUSTOMER}`, message: 'Pick a delivery slot', responseType: 'choice', choices: { choice: choices }, listButton: 'Slots' }),
+		);
+		const executionId = await askAndWait(client, wf.id);
+		const question = lastMetaQuestion(sb);
+		expect(question.kind).toBe('list');
+		expect(question.options.map((o) => o.title)).toEqual(choices.map((c) => c.title));
+		await tapMeta(sb, trigger.url, CUSTOMER, question.options[2], 'list');
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'list', id: 'slot-3', title: 'Tue 9:00' }) }));
+	});
+
+	it('a normal message (and a reply to a button of the user’s own) still starts the workflow', async () => {
+		const before = await executionCount(client, trigger.id);
+		await sb.fire({ provider: 'meta', url: trigger.url, from: CUSTOMER, text: 'hello' });
+		await sb.fire({ provider: 'meta', url: trigger.url, from: CUSTOMER, type: 'interactive', text: 'Yes' });
+		await host.waitForExecutions(client, trigger.id, before + 2, 60000);
+	});
+});
