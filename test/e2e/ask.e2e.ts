@@ -129,4 +129,35 @@ describe('Send and Wait for Reply (Meta, regular mode)', () => {
 		await sb.fire({ provider: 'meta', url: trigger.url, from: CUSTOMER, type: 'interactive', text: 'Yes' });
 		await host.waitForExecutions(client, trigger.id, before + 2, 60000);
 	});
+
+	it('Limit Wait Time of 5 seconds: the execution resumes as timed out (n8n checks waiting executions every 60 s)', async () => {
+		const wf = await host.importWorkflow(
+			client,
+			askWorkflow('e2e ask: timeout', META, connections[META], {
+				to: `+${CUSTOMER}`,
+				message: 'Still there?',
+				responseType: 'approval',
+				waitOptions: { limitWaitTime: { values: { limitType: 'afterTimeInterval', resumeAmount: 5, resumeUnit: 'seconds' } } },
+			}),
+		);
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, wf.id);
+		const question = lastMetaQuestion(sb);
+		const done = await waitForStatus(client, executionId, ['success', 'error'], 100000);
+		expect(done.status).toBe('success');
+		expect(itemsOf(done, 'After')[0]).toEqual(
+			expect.objectContaining({
+				answer: { type: 'timeout', id: null, title: null, text: null },
+				approved: false,
+				from: null,
+				question: expect.objectContaining({ to: `+${CUSTOMER}`, provider: 'meta', messageId: expect.stringMatching(/^wamid\./) }),
+			}),
+		);
+		// A tap after the timeout resumes nothing and starts nothing; it is logged.
+		const offset = logSize();
+		expect((await tapMeta(sb, trigger.url, CUSTOMER, question.options[0])).status).toBe(200);
+		await sleep(1500);
+		expect(logSince(offset)).toMatch(/answers a question already answered, timed out or gone/);
+		expect(await executionCount(client, trigger.id)).toBe(before);
+	}, 130000);
 });
