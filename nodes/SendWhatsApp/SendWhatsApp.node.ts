@@ -14,6 +14,9 @@ import { execute } from './execute';
 import { getTemplateFields, searchTemplates } from './methods/templates';
 import { sendAndWaitWebhook } from './sendAndWait';
 
+// Its only webhook is n8n's waiting endpoint of Send and Wait for Reply (restartWebhook): n8n serves it
+// for waiting executions and nothing is registered with a third party, so there is no lifecycle to implement.
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
 export class SendWhatsApp implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Send WhatsApp (Providers)',

@@ -210,7 +210,7 @@ export const sendAndWaitFields: INodeProperties[] = [
 	},
 	{
 		displayName: 'List Button Text',
-		name: 'listButton',
+		name: 'choiceListButton',
 		type: 'string',
 		default: 'Choose',
 		description: 'The button that opens the list (4 to 10 choices)',
@@ -351,7 +351,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		body,
 		header: text(waitOptions.header),
 		footer: text(waitOptions.footer),
-		listButton: String(ctx.getNodeParameter('listButton', i, 'Choose') ?? 'Choose') || 'Choose',
+		listButton: String(ctx.getNodeParameter('choiceListButton', i, 'Choose') ?? 'Choose') || 'Choose',
 		options: askOptions,
 		replyTo: text(sendOptions.replyTo),
 		sendOptions,

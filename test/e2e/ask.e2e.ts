@@ -112,7 +112,7 @@ describe('Send and Wait for Reply (Meta, regular mode)', () => {
 		const choices = ['Mon 9:00', 'Mon 14:00', 'Tue 9:00', 'Tue 14:00', 'Wed 9:00'].map((title, i) => ({ id: `slot-${i + 1}`, title }));
 		const wf = await host.importWorkflow(
 			client,
-			askWorkflow('e2e ask: list', META, connections[META], { to: `+${CUSTOMER}`, message: 'Pick a delivery slot', responseType: 'choice', choices: { choice: choices }, listButton: 'Slots' }),
+			askWorkflow('e2e ask: list', META, connections[META], { to: `+${CUSTOMER}`, message: 'Pick a delivery slot', responseType: 'choice', choices: { choice: choices }, choiceListButton: 'Slots' }),
 		);
 		const executionId = await askAndWait(client, wf.id);
 		const question = lastMetaQuestion(sb);

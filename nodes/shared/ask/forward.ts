@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 
 import type { INode } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 
 import type { InboundEvent } from '../inbound';
 import { safeEqual } from '../signatures';
@@ -58,8 +58,11 @@ export function verifyForward(providerSecret: string, headers: Record<string, un
 
 /** The answer event without what must not travel (the raw payload, routing fields). */
 export function forwardedAnswer(event: InboundEvent): ForwardedAnswer {
-	const { raw: _raw, account: _account, businessAccount: _business, ...rest } = event;
-	return rest;
+	const rest: Partial<InboundEvent> = { ...event };
+	delete rest.raw;
+	delete rest.account;
+	delete rest.businessAccount;
+	return rest as ForwardedAnswer;
 }
 
 export type ForwardOutcome =
@@ -92,7 +95,7 @@ export async function forwardAnswer(transport: Transport, url: string, providerS
 		if (statusCode === 200 && /"resumed":true/.test(text)) return { kind: 'resumed' };
 		if (statusCode === 401 || statusCode === 403) return { kind: 'refused', status: statusCode };
 		if (statusCode === 409 && /running already/.test(text) && Date.now() < deadline) {
-			await new Promise((resolve) => setTimeout(resolve, 500));
+			await sleep(500);
 			continue;
 		}
 		// 200 with n8n's "no action required" page (answered, timed out), 409 (finished), 404 (gone).

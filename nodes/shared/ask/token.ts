@@ -24,7 +24,7 @@ export interface ReplyId {
 	signature: string;
 }
 
-const SHAPE = /^w1\.(\d{1,20})\.([A-Za-z0-9_-][A-Za-z0-9_.-]{0,63})\.([A-Za-z0-9_-]{8})\.(\d)\.([A-Za-z0-9_-]{43})$/;
+const SHAPE = /^w1\.([A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-][A-Za-z0-9_.-]{0,63})\.([A-Za-z0-9_-]{8})\.(\d)\.([A-Za-z0-9_-]{43})$/;
 
 /** The customer binding: the first 16 hex characters of SHA-256 of their address (`+<digits>` or a BSUID). */
 export function customerHash(address: string): string {

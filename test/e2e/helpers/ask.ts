@@ -59,14 +59,18 @@ export async function askAndWait(client: Client, workflowId: string, timeoutMs =
 
 /** The last interactive question sent through the Meta sandbox: its kind and the reply ids with titles. */
 export function lastMetaQuestion(sb: Sandbox): { kind: 'button' | 'list'; to: string; options: Array<{ id: string; title: string }>; body: Record<string, unknown> } {
-	const sent = sb.requestsFor('meta', '/messages').map((r) => r.body as Record<string, any>).filter((body) => body.type === 'interactive');
+	type Interactive = {
+		type: 'button' | 'list';
+		action: { buttons?: Array<{ reply: { id: string; title: string } }>; sections?: Array<{ rows: Array<{ id: string; title: string }> }> };
+	};
+	const sent = sb.requestsFor('meta', '/messages').map((r) => r.body as Record<string, unknown>).filter((body) => body.type === 'interactive');
 	const body = sent[sent.length - 1];
 	if (!body) throw new Error('no interactive message was sent to the Meta sandbox');
-	const interactive = body.interactive as Record<string, any>;
+	const interactive = body.interactive as Interactive;
 	const options =
 		interactive.type === 'button'
-			? (interactive.action.buttons as Array<{ reply: { id: string; title: string } }>).map((button) => button.reply)
-			: (interactive.action.sections as Array<{ rows: Array<{ id: string; title: string }> }>).flatMap((section) => section.rows.map(({ id, title }) => ({ id, title })));
+			? (interactive.action.buttons ?? []).map((button) => button.reply)
+			: (interactive.action.sections ?? []).flatMap((section) => section.rows.map(({ id, title }) => ({ id, title })));
 	return { kind: interactive.type, to: String(body.to), options, body };
 }
 
