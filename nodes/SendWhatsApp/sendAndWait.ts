@@ -23,7 +23,7 @@ import { NodeOperationError, SEND_AND_WAIT_OPERATION, WAIT_INDEFINITELY } from '
 import { forwardedRegistration, readRequestBytes, verifyForward, type ForwardedAnswer } from '../shared/ask/forward';
 import { encodeReplyId, resumeParameters } from '../shared/ask/token';
 import { inputError, redact, redactValue, toNodeError } from '../shared/errors';
-import type { OutboundMessage, SendOptions } from '../shared/message';
+import type { OutboundMessage, SendOptions, SendResult } from '../shared/message';
 import { normalisePhone, normaliseRecipient } from '../shared/phone';
 import { providerFor } from '../shared/providers';
 import type { AskOption, AskQuestion, WhatsAppProvider } from '../shared/providers/types';
@@ -362,7 +362,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 	const checkContext = { credentials, node, itemIndex: i, connectionName };
 	const violations = provider.check(checkContext, shaped.message);
 	if (violations.length > 0) throw invalidItemError(node, i, violations);
-	const answeredByText = shaped.answeredBy !== 'replyId';
+	const answeredByText = responseType === 'freeText' || (!ask.send && shaped.answeredBy !== 'replyId');
 	const expiresAt = until.getTime() >= WAIT_INDEFINITELY.getTime() ? undefined : until.toISOString();
 	if (answeredByText) {
 		const registryUrl = String(ctx.getNodeParameter('replyTriggerUrl', i, '') ?? '').trim();
@@ -383,11 +383,17 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		await registration.send(createPlainTransport(ctx), registryUrl, ask.secret(credentials), node, i);
 	}
 
-	let sent;
+	let sent: SendResult;
+	let shape = shaped.message.type === 'interactive' ? shaped.message.interactive.type : 'text';
 	try {
-		sent = provider.ask?.send && responseType !== 'freeText'
-			? await provider.ask.send({ transport, credentials, node, itemIndex: i, connectionName }, question)
-			: await provider.send({ transport, credentials, node, itemIndex: i, connectionName }, shaped.message);
+		const context = { transport, credentials, node, itemIndex: i, connectionName };
+		if (ask.send && responseType !== 'freeText') {
+			const result = await ask.send(context, question);
+			shape = result.shape;
+			sent = result;
+		} else {
+			sent = await provider.send(context, shaped.message);
+		}
 	} catch (error) {
 		const failure = toNodeError(node, error, i);
 		failure.message = redact(failure.message, secrets);
@@ -399,7 +405,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		messageId: sent.messageId,
 		provider: provider.id,
 		responseType,
-		shape: shaped.message.type === 'interactive' ? shaped.message.interactive.type : 'text',
+		shape,
 		options: options.map(({ id, title }) => ({ id, title })),
 		askedAt: new Date().toISOString(),
 		...(expiresAt ? { expiresAt } : {}),

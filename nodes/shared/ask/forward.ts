@@ -158,11 +158,15 @@ export function forwardedRegistration(entry: Omit<AskRegistration, 'kind' | 'reg
 						: status === 401
 							? "it refused the question (HTTP 401): the trigger's connection is of another account (its secret differs)"
 							: `it answered HTTP ${status}`;
-			throw new NodeOperationError(node, `The question was not sent: the WhatsApp trigger at the Reply Trigger URL did not register it, ${why}`, {
+			const message = `The question was not sent: the WhatsApp trigger at the Reply Trigger URL did not register it, ${why}`;
+			const failure = new NodeOperationError(node, message, {
 				itemIndex,
 				description:
 					"Activate the workflow whose WhatsApp trigger receives this number's messages, and copy its production URL into Reply Trigger URL. Both nodes need connections of the same account.",
 			});
+			// n8n swaps a message naming ECONNREFUSED & co. for a generic one; keep ours.
+			failure.message = message;
+			throw failure;
 		},
 	};
 }

@@ -34,8 +34,8 @@ export function interactiveQuestion(question: AskQuestion, maxButtons = 3): Outb
 
 /** The question as text: the body, then one numbered line per option ("1. Approve"). */
 export function numberedText(question: AskQuestion): string {
-	const lines = question.options.map((option, index) => `${index + 1}. ${option.title}`);
-	return [question.header, question.body, ...(lines.length > 0 ? ['', ...lines] : []), question.footer].filter((part) => part !== undefined && part !== '').join('\n');
+	const lines = question.options.map((option, index) => `${index + 1}. ${option.title}`).join('\n');
+	return [question.header, question.body, lines, question.footer].filter((part) => part !== undefined && part !== '').join('\n\n');
 }
 
 export function numberedQuestion(question: AskQuestion): OutboundMessage {

@@ -179,8 +179,11 @@ export interface ProviderAsk {
 	 * option's reply id back; 'number' when the customer answers by typing the option's number.
 	 */
 	message(question: AskQuestion): { message: OutboundMessage; answeredBy: 'replyId' | 'number' };
-	/** Sends the question itself where it needs more than one request (e.g. a content template first). */
-	send?(context: SendContext, question: AskQuestion): Promise<SendResult & { answeredBy: 'replyId' | 'number' }>;
+	/**
+	 * Sends the question itself where it needs more than one request (e.g. a content template first);
+	 * `message` is then what the pre-flight check sees. Answers as `shape` ('button', 'list') come back by reply id.
+	 */
+	send?(context: SendContext, question: AskQuestion): Promise<SendResult & { shape: 'button' | 'list' }>;
 }
 
 /**

@@ -14,7 +14,7 @@ import { customerHash, parseReplyId, resumeUrl } from '../../../nodes/shared/ask
 import { sendAndWaitWebhook, waitTill } from '../../../nodes/SendWhatsApp/sendAndWait';
 import { accounts, connections, expectNoSecrets, META, TWILIO, WEBHOOK } from '../../helpers/fixtures';
 import { runSendWhatsApp } from '../../helpers/n8n';
-import { validateMetaMessage } from '../../helpers/specs';
+import { parseForm, validateMetaMessage, validateTwilioContentCreate, validateTwilioCreateMessage } from '../../helpers/specs';
 
 let sb: Sandbox;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ async function ask(provider: string, parameters: IDataObject, credentials: IData
 	const runExecutionData = createRunExecutionData();
 	const result = await runSendWhatsApp({
 		parameters: { authentication: provider, operation: 'sendAndWait', to: TO, message: 'Refund order 1042?', ...parameters },
-		credentials: { [provider]: { ...connections(sb)[provider], ...credentials } },
+		credentials: { [provider]: { ...connections(sb)[provider], ...(provider === TWILIO ? { contentBaseUrl: sb.twilioBaseUrl } : {}), ...credentials } },
 		typeVersion: 1.1,
 		nodeId: NODE_ID,
 		runExecutionData,
@@ -154,9 +154,37 @@ describe('the question', () => {
 		for (const id of ids) expect(parseReplyId(id)).toBeDefined();
 	});
 
-	it('Twilio: refused, naming the providers that ask (until Twilio has it)', async () => {
-		const { error } = await ask(TWILIO, { responseType: 'approval' });
-		expect(error?.message).toMatch(/cannot send and wait|Twilio/);
+	it('Twilio: a quick-reply content (up to 3) or a list picker (4 to 10), with numbered text beside it, then the message with its ContentSid (both valid per the specs)', async () => {
+		const approval = await ask(TWILIO, { responseType: 'approval' });
+		expect(approval.error).toBeUndefined();
+		const list = await ask(TWILIO, { responseType: 'choice', choices: { choice: Array.from({ length: 5 }, (_, i) => ({ id: `s${i}`, title: `Slot ${i}` })) }, choiceListButton: 'Slots' });
+		expect(list.error).toBeUndefined();
+		const contents = sb.requestsFor('twilio', '/v1/Content').map((request) => request.body as { types: Record<string, { body: string; actions?: Array<{ id: string; title: string }>; items?: Array<{ id: string; item: string }>; button?: string }> });
+		expect(contents).toHaveLength(2);
+		for (const content of contents) expect(validateTwilioContentCreate(content)).toEqual({ valid: true, errors: [] });
+		const [quick, picker] = contents;
+		expect(quick.types['twilio/quick-reply'].actions!.map((a) => a.title)).toEqual(['Approve', 'Decline']);
+		for (const action of quick.types['twilio/quick-reply'].actions!) expect(parseReplyId(action.id)).toBeDefined();
+		expect(quick.types['twilio/text'].body).toBe('Refund order 1042?\n\n1. Approve\n2. Decline');
+		expect(picker.types['twilio/list-picker'].button).toBe('Slots');
+		expect(picker.types['twilio/list-picker'].items!.map((item) => item.item)).toEqual(['Slot 0', 'Slot 1', 'Slot 2', 'Slot 3', 'Slot 4']);
+		const messages = sb.requestsFor('twilio', '/Messages.json').map((request) => parseForm(String(request.rawBody)));
+		expect(messages).toHaveLength(2);
+		for (const params of messages) {
+			expect(validateTwilioCreateMessage(params)).toEqual({ valid: true, errors: [] });
+			expect(params.ContentSid).toMatch(/^HX[0-9a-f]{32}$/);
+			expect(params.To).toBe(`whatsapp:${TO}`);
+		}
+		expect(approval.output![0][0].json.question).toEqual(expect.objectContaining({ shape: 'button', provider: 'twilio' }));
+		expect(list.output![0][0].json.question).toEqual(expect.objectContaining({ shape: 'list' }));
+	});
+
+	it('free text without a reachable Reply Trigger URL is refused before anything is sent', async () => {
+		const missing = await ask(TWILIO, { responseType: 'freeText' });
+		expect(missing.error?.message).toMatch(/Reply Trigger URL is required/);
+		const unreachable = await ask(TWILIO, { responseType: 'freeText', replyTriggerUrl: 'http://127.0.0.1:9/webhook/x/whatsapp' });
+		expect(unreachable.error?.message).toMatch(/did not register it, it could not be reached/);
+		expect(sb.requestsFor('twilio', '/Messages.json')).toHaveLength(0);
 	});
 });
 
