@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { askAndWait, askWorkflow, lastMetaQuestion, tapMeta, waitForStatus } from './helpers/ask';
-import { activate, createConnections, executionCount, itemsOf, META, n8n, sleep, triggerWorkflow, type ConnectionIds } from './session';
+import { activate, createConnections, executionCount, itemsOf, META, n8n, sleep, triggerWorkflow, TWILIO, type ConnectionIds } from './session';
 
 const CUSTOMER = '16505551234';
 const OTHER = '16505559999';
@@ -160,4 +160,73 @@ describe('Send and Wait for Reply (Meta, regular mode)', () => {
 		expect(logSince(offset)).toMatch(/answers a question already answered, timed out or gone/);
 		expect(await executionCount(client, trigger.id)).toBe(before);
 	}, 130000);
+});
+
+describe('Send and Wait for Reply (Twilio, regular mode)', () => {
+	const { client, logFile } = n8n();
+	let sb: Sandbox;
+	let connections: ConnectionIds;
+	let trigger: { id: string; url: string };
+	const CUSTOMER_TWILIO = '+14155550123';
+
+	beforeAll(async () => {
+		sb = await startSandbox();
+		connections = await createConnections(client, sb, 'ask twilio', { [TWILIO]: { contentBaseUrl: sb.twilioBaseUrl } });
+		const { workflow, webhookId } = triggerWorkflow('e2e ask twilio: inbound', TWILIO, connections[TWILIO], ['message']);
+		trigger = await activate(client, workflow, webhookId);
+	}, 120000);
+	afterAll(async () => {
+		await sb?.close();
+	});
+
+	/** The ids of the last content the question was made of (quick reply or list picker). */
+	function lastContentIds(): Array<{ id: string; title: string }> {
+		const contents = sb.requestsFor('twilio', '/v1/Content').filter((r) => r.method === 'POST');
+		const types = (contents[contents.length - 1].body as { types: Record<string, { actions?: Array<{ id: string; title: string }>; items?: Array<{ id: string; item: string }> }> }).types;
+		return types['twilio/quick-reply']?.actions ?? (types['twilio/list-picker']?.items ?? []).map(({ id, item }) => ({ id, title: item }));
+	}
+
+	it('quick reply: the customer taps Approve (ButtonPayload); the execution resumes, nothing else starts', async () => {
+		const wf = await host.importWorkflow(client, askWorkflow('e2e ask twilio: approval', TWILIO, connections[TWILIO], { to: CUSTOMER_TWILIO, message: 'Confirm your 10:00 appointment?', responseType: 'approval', approvalOptions: { values: { approveLabel: 'Confirm', disapproveLabel: 'Cancel' } } }));
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, wf.id);
+		const [confirm] = lastContentIds();
+		expect(confirm.title).toBe('Confirm');
+		const fired = await sb.fire({ provider: 'twilio', url: trigger.url, from: CUSTOMER_TWILIO, type: 'button', text: 'Confirm', params: { ButtonPayload: confirm.id, ButtonText: 'Confirm' } });
+		expect(fired.status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'button', id: 'approve', title: 'Confirm' }), approved: true, from: CUSTOMER_TWILIO }));
+		await sleep(1500);
+		expect(await executionCount(client, trigger.id)).toBe(before);
+	});
+
+	it('free text: the question is registered with the trigger; the customer’s next message answers it; other customers’ messages start the workflow as usual', async () => {
+		const wf = await host.importWorkflow(client, askWorkflow('e2e ask twilio: free text', TWILIO, connections[TWILIO], { to: CUSTOMER_TWILIO, message: 'What is your order number?', responseType: 'freeText', replyTriggerUrl: trigger.url }));
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, wf.id);
+		const [sent] = sb.requestsFor('twilio', '/Messages.json').slice(-1).map((r) => r.body as Record<string, string>);
+		expect(sent.Body).toBe('What is your order number?');
+		// Someone else writes first: a normal message, it starts the workflow; the question keeps waiting.
+		await sb.fire({ provider: 'twilio', url: trigger.url, from: '+14155550999', text: 'hello' });
+		await host.waitForExecutions(client, trigger.id, before + 1, 60000);
+		expect((await host.getExecution(client, executionId)).status).toBe('waiting');
+		// The asked customer answers.
+		expect((await sb.fire({ provider: 'twilio', url: trigger.url, from: CUSTOMER_TWILIO, text: '42' })).status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'text', id: null, text: '42' }), from: CUSTOMER_TWILIO }));
+		// The next message is a normal one again.
+		await sb.fire({ provider: 'twilio', url: trigger.url, from: CUSTOMER_TWILIO, text: 'thanks' });
+		await host.waitForExecutions(client, trigger.id, before + 2, 60000);
+		await sleep(1000);
+		expect(await executionCount(client, trigger.id)).toBe(before + 2);
+	});
+
+	it('free text with the trigger inactive: the ask fails before anything is sent, saying what to do', async () => {
+		const wf = await host.importWorkflow(client, askWorkflow('e2e ask twilio: no trigger', TWILIO, connections[TWILIO], { to: CUSTOMER_TWILIO, message: 'Anything else?', responseType: 'freeText', replyTriggerUrl: `${client.url}/webhook/00000000-0000-4000-8000-000000000000/whatsapp` }));
+		const sentBefore = sb.requestsFor('twilio', '/Messages.json').length;
+		const execution = await host.runWorkflowManually(client, wf.id, { wait: true });
+		expect(execution.status).toBe('error');
+		expect(JSON.stringify(execution.data.resultData.error)).toMatch(/no active workflow listens there \(HTTP 404\)/);
+		expect(sb.requestsFor('twilio', '/Messages.json')).toHaveLength(sentBefore);
+	});
 });
