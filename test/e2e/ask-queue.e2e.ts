@@ -14,7 +14,7 @@ import * as host from '../../scripts/host/n8n';
 import { REDIS, redisAvailable, startRedis } from '../../scripts/host/redis';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { askAndWait, askWorkflow, lastMetaQuestion, tapMeta, waitForStatus } from './helpers/ask';
-import { activate, createConnections, executionCount, itemsOf, META, sleep, triggerWorkflow, type ConnectionIds } from './session';
+import { activate, createConnections, executionCount, itemsOf, META, sleep, triggerWorkflow, TWILIO, type ConnectionIds } from './session';
 
 const HAVE_REDIS = redisAvailable();
 const REQUIRED = Boolean(process.env.CI) || process.env.E2E_QUEUE === '1';
@@ -22,6 +22,7 @@ if (!HAVE_REDIS && !REQUIRED) process.stderr.write(`\n[e2e] WARNING: no ${REDIS}
 const describeQueue = HAVE_REDIS || REQUIRED ? describe : describe.skip;
 
 const CUSTOMER = '16505551234';
+const TWILIO_CUSTOMER = '+14155550123';
 
 describeQueue('Send and Wait for Reply in queue mode, and across a restart', () => {
 	let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
@@ -31,6 +32,7 @@ describeQueue('Send and Wait for Reply in queue mode, and across a restart', () 
 	let sb: Sandbox;
 	let connections: ConnectionIds;
 	let trigger: { id: string; url: string; webhookId: string };
+	let twilioTrigger: { id: string; url: string; webhookId: string };
 	let approval: string;
 	const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-e2e-ask-queue-'));
 	const log = (message: string) => process.stdout.write(`[e2e ask queue] ${message}\n`);
@@ -49,9 +51,11 @@ describeQueue('Send and Wait for Reply in queue mode, and across a restart', () 
 		await boot();
 		client = await host.setupOwner(main!.url, host.DEFAULT_OWNER);
 		sb = await startSandbox();
-		connections = await createConnections(client, sb, 'ask queue');
+		connections = await createConnections(client, sb, 'ask queue', { [TWILIO]: { contentBaseUrl: sb.twilioBaseUrl } });
 		const { workflow, webhookId } = triggerWorkflow('e2e ask queue: inbound', META, connections[META], ['message']);
 		trigger = { ...(await activate(client, workflow, webhookId)), webhookId };
+		const twilioInbound = triggerWorkflow('e2e ask queue: twilio inbound', TWILIO, connections[TWILIO], ['message']);
+		twilioTrigger = { ...(await activate(client, twilioInbound.workflow, twilioInbound.webhookId)), webhookId: twilioInbound.webhookId };
 		approval = (await host.importWorkflow(client, askWorkflow('e2e ask queue: approval', META, connections[META], { to: `+${CUSTOMER}`, message: 'Approve the quote?', responseType: 'approval' }))).id;
 	}, 240000);
 
@@ -87,9 +91,14 @@ describeQueue('Send and Wait for Reply in queue mode, and across a restart', () 
 		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ id: 'decline' }), approved: false }));
 	});
 
-	it('n8n (main and worker) restarted while the execution waits: the customer answers, it resumes', async () => {
+	it('n8n (main and worker) restarted while two executions wait (a tap, a free text): the customer answers, both resume', async () => {
 		const executionId = await askAndWait(client, approval, 90000);
 		const question = lastMetaQuestion(sb);
+		const freeText = await host.importWorkflow(
+			client,
+			askWorkflow('e2e ask queue: free text', TWILIO, connections[TWILIO], { to: TWILIO_CUSTOMER, message: 'Your order number?', responseType: 'freeText', replyTriggerUrl: twilioTrigger.url }),
+		);
+		const textExecutionId = await askAndWait(client, freeText.id, 90000);
 		const port = main!.port;
 		await worker!.stop();
 		await main!.stop();
@@ -97,9 +106,17 @@ describeQueue('Send and Wait for Reply in queue mode, and across a restart', () 
 		client = await host.login(main!.url);
 		await host.waitForWebhook(main!.url, `${trigger.webhookId}/whatsapp`, { method: 'POST' });
 		expect((await host.getExecution(client, executionId)).status).toBe('waiting');
+		expect((await host.getExecution(client, textExecutionId)).status).toBe('waiting');
 		expect((await tapMeta(sb, trigger.url, CUSTOMER, question.options[0])).status).toBe(200);
 		const done = await waitForStatus(client, executionId, ['success', 'error'], 90000);
 		expect(done.status).toBe('success');
 		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ id: 'approve' }), approved: true }));
-	}, 240000);
+		// The free-text question was registered before the restart (the trigger's registry is in the workflow's static data).
+		const before = await executionCount(client, twilioTrigger.id);
+		expect((await sb.fire({ provider: 'twilio', url: twilioTrigger.url, from: TWILIO_CUSTOMER, text: 'A-1042' })).status).toBe(200);
+		const answered = await waitForStatus(client, textExecutionId, ['success', 'error'], 90000);
+		expect(itemsOf(answered, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'text', text: 'A-1042' }) }));
+		await sleep(1500);
+		expect(await executionCount(client, twilioTrigger.id)).toBe(before);
+	}, 300000);
 });

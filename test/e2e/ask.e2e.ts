@@ -163,7 +163,7 @@ describe('Send and Wait for Reply (Meta, regular mode)', () => {
 });
 
 describe('Send and Wait for Reply (Twilio, regular mode)', () => {
-	const { client, logFile } = n8n();
+	const { client } = n8n();
 	let sb: Sandbox;
 	let connections: ConnectionIds;
 	let trigger: { id: string; url: string };

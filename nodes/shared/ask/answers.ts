@@ -173,7 +173,7 @@ export async function routeAnswers(
 			}
 			url = chosen;
 		}
-		const outcome = await forwardAnswer(transport, url, secret, forwardedAnswer(event));
+		const outcome = await forwardAnswer(transport, rebased(url, waitingBaseUrl(ctx)), secret, forwardedAnswer(event));
 		log(outcome, event, 'a text answer');
 		if (outcome.kind !== 'failed') {
 			registry[customer] = registry[customer].filter((open) => !safeEqual(open.q, entry.q));
@@ -183,6 +183,16 @@ export async function routeAnswers(
 	}
 	if (registry && registryChanged) saveRegistry(ctx, registry);
 	return left;
+}
+
+/**
+ * A registered resume URL on this instance's waiting base: a worker signs with its own base URL (its
+ * host and port), while n8n checks only the path from the execution on and the query.
+ */
+function rebased(url: string, base: string): string {
+	const parsed = new URL(url);
+	const tail = parsed.pathname.split('/').slice(-2).join('/');
+	return `${base.replace(/\/+$/, '')}/${tail}${parsed.search}`;
 }
 
 function expired(entry: AskRegistration, now = Date.now()): boolean {
