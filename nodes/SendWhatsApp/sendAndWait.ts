@@ -221,11 +221,10 @@ export const sendAndWaitFields: INodeProperties[] = [
 		name: 'replyTriggerUrl',
 		type: 'string',
 		default: '',
-		required: true,
 		placeholder: 'e.g. https://n8n.example.com/webhook/…/whatsapp',
 		description:
-			"The production URL of the active WhatsApp trigger that receives this number's messages: the question is registered there, and the customer's next message answers it",
-		displayOptions: { show: { ...shown, responseType: ['freeText'] } },
+			"The production URL of the active WhatsApp trigger that receives this number's messages. Required for Free Text: the question is registered there, and the customer's next message answers it. Optional otherwise: then a typed option number (1, 2, …) answers too.",
+		displayOptions: { show: shown },
 	},
 	{
 		displayName: 'Wait Options',
@@ -362,10 +361,12 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 	const checkContext = { credentials, node, itemIndex: i, connectionName };
 	const violations = provider.check(checkContext, shaped.message);
 	if (violations.length > 0) throw invalidItemError(node, i, violations);
+	const registryUrl = String(ctx.getNodeParameter('replyTriggerUrl', i, '') ?? '').trim();
+	// Free text (and a provider that can only number the options) needs the trigger's registry; with a
+	// Reply Trigger URL, typed option numbers answer too.
 	const answeredByText = responseType === 'freeText' || (!ask.send && shaped.answeredBy !== 'replyId');
 	const expiresAt = until.getTime() >= WAIT_INDEFINITELY.getTime() ? undefined : until.toISOString();
-	if (answeredByText) {
-		const registryUrl = String(ctx.getNodeParameter('replyTriggerUrl', i, '') ?? '').trim();
+	if (answeredByText || registryUrl) {
 		if (!/^https?:\/\/\S+$/i.test(registryUrl)) {
 			throw inputError(node, i, 'Reply Trigger URL is required for answers given as text', "Copy the production URL of the active WhatsApp trigger that receives this number's messages.", {
 				field: 'Reply Trigger URL',

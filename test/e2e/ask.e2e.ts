@@ -221,6 +221,20 @@ describe('Send and Wait for Reply (Twilio, regular mode)', () => {
 		expect(await executionCount(client, trigger.id)).toBe(before + 2);
 	});
 
+	it('with a Reply Trigger URL, a typed option number answers too (where WhatsApp shows the numbered text); other text stays a normal message', async () => {
+		const wf = await host.importWorkflow(client, askWorkflow('e2e ask twilio: typed number', TWILIO, connections[TWILIO], { to: CUSTOMER_TWILIO, message: 'Keep the booking?', responseType: 'approval', replyTriggerUrl: trigger.url }));
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, wf.id);
+		await sb.fire({ provider: 'twilio', url: trigger.url, from: CUSTOMER_TWILIO, text: 'which booking?' });
+		await host.waitForExecutions(client, trigger.id, before + 1, 60000);
+		expect((await host.getExecution(client, executionId)).status).toBe('waiting');
+		await sb.fire({ provider: 'twilio', url: trigger.url, from: CUSTOMER_TWILIO, text: '2' });
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'text', id: 'decline', title: 'Decline', text: '2' }), approved: false }));
+		await sleep(1000);
+		expect(await executionCount(client, trigger.id)).toBe(before + 1);
+	});
+
 	it('free text with the trigger inactive: the ask fails before anything is sent, saying what to do', async () => {
 		const wf = await host.importWorkflow(client, askWorkflow('e2e ask twilio: no trigger', TWILIO, connections[TWILIO], { to: CUSTOMER_TWILIO, message: 'Anything else?', responseType: 'freeText', replyTriggerUrl: `${client.url}/webhook/00000000-0000-4000-8000-000000000000/whatsapp` }));
 		const sentBefore = sb.requestsFor('twilio', '/Messages.json').length;

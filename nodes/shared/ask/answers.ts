@@ -145,35 +145,43 @@ export async function routeAnswers(
 		if (reply) {
 			// The reply id is signed for the customer it was sent to: try the sender's number, then BSUID.
 			let outcome: ForwardOutcome = { kind: 'refused', status: 401 };
+			let answeredBy: string | undefined;
 			for (const address of senderAddresses(event)) {
 				outcome = await forwardAnswer(transport, resumeUrl(waitingBaseUrl(ctx), reply, address), secret, forwardedAnswer(event));
+				answeredBy = address;
 				if (outcome.kind !== 'refused') break;
 			}
 			log(outcome, event, 'an answer tap');
+			// A question also open for a typed number is closed by the tap.
+			if (answeredBy && (outcome.kind === 'resumed' || outcome.kind === 'closed')) {
+				registry ??= registryOf(ctx);
+				const open = registry[answeredBy] ?? [];
+				if (open.some((entry) => entry.q === reply.q)) {
+					registry[answeredBy] = open.filter((entry) => entry.q !== reply.q);
+					registryChanged = true;
+				}
+			}
 			if (alsoStart) left.push(event);
 			continue;
 		}
-		// A question answered by text: the newest open one of this customer.
+		// A question answered by text: the newest open one of this customer that takes this message
+		// (a free-text question takes any message; numbered options only one of their numbers).
 		registry ??= registryOf(ctx);
-		const customer = senderAddresses(event).find((address) => (registry![address] ?? []).some((entry) => !expired(entry)));
-		const entries = customer ? registry[customer].filter((entry) => !expired(entry)) : [];
-		const entry = entries[entries.length - 1];
-		if (!customer || !entry) {
+		let match: { customer: string; entry: AskRegistration; url: string } | undefined;
+		for (const customer of senderAddresses(event)) {
+			const entries = (registry[customer] ?? []).filter((entry) => !expired(entry));
+			for (let index = entries.length - 1; index >= 0 && !match; index--) {
+				const url = acceptedUrl(entries[index], event);
+				if (url) match = { customer, entry: entries[index], url };
+			}
+			if (match) break;
+		}
+		if (!match) {
 			left.push(event);
 			continue;
 		}
-		let url = entry.resumeUrl;
-		if (entry.optionUrls.length > 0) {
-			const number = /^\s*(\d{1,2})\s*\.?\s*$/.exec(event.text ?? '')?.[1];
-			const chosen = number ? entry.optionUrls[Number(number) - 1] : undefined;
-			// Not one of the offered numbers: the question stays open and the message starts the workflow.
-			if (!chosen) {
-				left.push(event);
-				continue;
-			}
-			url = chosen;
-		}
-		const outcome = await forwardAnswer(transport, rebased(url, waitingBaseUrl(ctx)), secret, forwardedAnswer(event));
+		const { customer, entry } = match;
+		const outcome = await forwardAnswer(transport, rebased(match.url, waitingBaseUrl(ctx)), secret, forwardedAnswer(event));
 		log(outcome, event, 'a text answer');
 		if (outcome.kind !== 'failed') {
 			registry[customer] = registry[customer].filter((open) => !safeEqual(open.q, entry.q));
@@ -183,6 +191,13 @@ export async function routeAnswers(
 	}
 	if (registry && registryChanged) saveRegistry(ctx, registry);
 	return left;
+}
+
+/** The resume URL a message answers an entry with, or undefined when the entry does not take it. */
+function acceptedUrl(entry: AskRegistration, event: InboundEvent): string | undefined {
+	if (entry.optionUrls.length === 0) return entry.resumeUrl;
+	const number = /^\s*(\d{1,2})\s*\.?\s*$/.exec(event.text ?? '')?.[1];
+	return number ? entry.optionUrls[Number(number) - 1] : undefined;
 }
 
 /**
