@@ -366,6 +366,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 	// Reply Trigger URL, typed option numbers answer too.
 	const answeredByText = responseType === 'freeText' || (!ask.send && shaped.answeredBy !== 'replyId');
 	const expiresAt = until.getTime() >= WAIT_INDEFINITELY.getTime() ? undefined : until.toISOString();
+	let registration: ReturnType<typeof forwardedRegistration> | undefined;
 	if (answeredByText || registryUrl) {
 		if (!/^https?:\/\/\S+$/i.test(registryUrl)) {
 			throw inputError(node, i, 'Reply Trigger URL is required for answers given as text', "Copy the production URL of the active WhatsApp trigger that receives this number's messages.", {
@@ -374,7 +375,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 				rule: 'must be the trigger’s production URL',
 			});
 		}
-		const registration = forwardedRegistration({
+		registration = forwardedRegistration({
 			to,
 			q,
 			resumeUrl: ctx.getSignedResumeUrl(resumeParameters(q, 't', to)),
@@ -399,6 +400,15 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		const failure = toNodeError(node, error, i);
 		failure.message = redact(failure.message, secrets);
 		throw failure;
+	}
+	// Best effort: the question's message ID lets a reply that quotes it answer this question even when
+	// a newer one is open. The question is registered (and sent) already; a failure here changes nothing.
+	if (registration && sent.messageId) {
+		try {
+			await forwardedRegistration({ ...registration.registration, questionMessageId: sent.messageId }).send(createPlainTransport(ctx), registryUrl, ask.secret(credentials), node, i);
+		} catch (error) {
+			ctx.logger.warn(`Send WhatsApp: the question was sent, but its message ID could not be added at the Reply Trigger URL: ${redact((error as Error).message, secrets)}`);
+		}
 	}
 	const record: QuestionRecord = {
 		q,

@@ -187,6 +187,16 @@ describe('questions answered by text (the registry)', () => {
 		expect(staticData.askRegistry).toEqual({});
 	});
 
+	it('a reply quoting a question answers that one, even when a newer one is open', async () => {
+		const { ctx } = context();
+		register(ctx, { q: 'Quoted77', resumeUrl: signedUrl('57', 'Quoted77', 't', CUSTOMER) });
+		register(ctx, { q: 'Quoted77', resumeUrl: signedUrl('57', 'Quoted77', 't', CUSTOMER), questionMessageId: 'wamid.QUESTION57' });
+		register(ctx, { q: 'Newest88', resumeUrl: signedUrl('58', 'Newest88', 't', CUSTOMER), questionMessageId: 'wamid.QUESTION58' });
+		await routeAnswers(ctx, metaCloud, credentials, [message({ text: 'about the first', context: { messageId: 'wamid.QUESTION57' } })], true, false);
+		await routeAnswers(ctx, metaCloud, credentials, [message({ text: 'unquoted' })], true, false);
+		expect(forwards.map((f) => f.path.split('/')[2])).toEqual(['57', '58']);
+	});
+
 	it('a tap closes the same question’s typed-number entry; expired questions take nothing', async () => {
 		const { ctx, staticData } = context();
 		register(ctx, { q: 'Numbers4', resumeUrl: signedUrl('54', 'Numbers4', 't', CUSTOMER), optionUrls: [signedUrl('54', 'Numbers4', '0', CUSTOMER)] });

@@ -86,8 +86,16 @@ export function askRegistration(
 		optionUrls: Array.isArray(entry.optionUrls) ? entry.optionUrls.map(String) : [],
 		expiresAt: typeof entry.expiresAt === 'string' ? entry.expiresAt : undefined,
 		registeredAt: new Date().toISOString(),
+		...(typeof entry.questionMessageId === 'string' ? { questionMessageId: entry.questionMessageId } : {}),
 	};
-	registry[clean.to] = [...(registry[clean.to] ?? []).filter((open) => open.q !== clean.q), clean];
+	const open = registry[clean.to] ?? [];
+	const known = open.find((existing) => existing.q === clean.q);
+	if (known) {
+		// The same question again, with its message ID now: it keeps its place (registration time).
+		Object.assign(known, { questionMessageId: clean.questionMessageId ?? known.questionMessageId });
+	} else {
+		registry[clean.to] = [...open, clean];
+	}
 	saveRegistry(ctx, registry);
 	return { status: 200, body: JSON.stringify({ registered: true }) };
 }
@@ -164,15 +172,18 @@ export async function routeAnswers(
 			if (alsoStart) left.push(event);
 			continue;
 		}
-		// A question answered by text: the newest open one of this customer that takes this message
-		// (a free-text question takes any message; numbered options only one of their numbers).
+		// A question answered by text: the one the message quotes, else the newest open one of this
+		// customer that takes it (a free-text question takes any message; numbered options only their numbers).
 		registry ??= registryOf(ctx);
 		let match: { customer: string; entry: AskRegistration; url: string } | undefined;
 		for (const customer of senderAddresses(event)) {
 			const entries = (registry[customer] ?? []).filter((entry) => !expired(entry));
-			for (let index = entries.length - 1; index >= 0 && !match; index--) {
-				const url = acceptedUrl(entries[index], event);
-				if (url) match = { customer, entry: entries[index], url };
+			const quoted = event.context?.messageId ? entries.filter((entry) => entry.questionMessageId === event.context?.messageId) : [];
+			for (const candidates of [quoted, entries]) {
+				for (let index = candidates.length - 1; index >= 0 && !match; index--) {
+					const url = acceptedUrl(candidates[index], event);
+					if (url) match = { customer, entry: candidates[index], url };
+				}
 			}
 			if (match) break;
 		}

@@ -130,6 +130,8 @@ export interface AskRegistration {
 	optionUrls: string[];
 	expiresAt?: string;
 	registeredAt: string;
+	/** The question's message ID, once sent: a reply quoting it answers this question. */
+	questionMessageId?: string;
 }
 
 /** The registration call of a text-answered question (Send node → trigger), with its MAC. */
