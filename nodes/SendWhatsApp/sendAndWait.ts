@@ -337,7 +337,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		throw new NodeOperationError(node, 'Could not configure Limit Wait Time', { description: (error as Error).message, itemIndex: i });
 	}
 
-	const sendOptions = readSendOptions(nodeOptions);
+	const { replyTo, ...sendOptions } = readSendOptions(nodeOptions);
 	const executionId = ctx.getExecutionId();
 	const q = randomBytes(6).toString('base64url');
 	const askOptions: AskOption[] = options.map((option, c) => ({
@@ -352,7 +352,7 @@ export async function executeSendAndWait(ctx: IExecuteFunctions, { provider, cre
 		footer: text(waitOptions.footer),
 		listButton: String(ctx.getNodeParameter('choiceListButton', i, 'Choose') ?? 'Choose') || 'Choose',
 		options: askOptions,
-		replyTo: text(sendOptions.replyTo),
+		replyTo,
 		sendOptions,
 	};
 

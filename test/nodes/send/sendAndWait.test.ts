@@ -126,6 +126,13 @@ describe('the question', () => {
 		expect(metaBodies()).toHaveLength(2);
 	});
 
+	it('the node’s Reply To Message ID and Tracking Data apply to the question', async () => {
+		await ask(META, { responseType: 'approval', options: { replyTo: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTk=', trackingData: 'refund-1042' } });
+		const [body] = metaBodies() as unknown as Array<Record<string, unknown>>;
+		expect(body).toEqual(expect.objectContaining({ context: { message_id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTk=' }, biz_opaque_callback_data: 'refund-1042' }));
+		expect(validateMetaMessage(body)).toEqual(expect.objectContaining({ valid: true }));
+	});
+
 	it('refused before sending: several items, no App Secret, an empty question', async () => {
 		const several = await runSendWhatsApp({
 			parameters: { authentication: META, operation: 'sendAndWait', to: TO, message: 'Hi?', responseType: 'approval' },
