@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { askAndWait, askWorkflow, lastMetaQuestion, tapMeta, waitForStatus } from './helpers/ask';
-import { activate, createConnections, executionCount, itemsOf, META, n8n, sleep, triggerWorkflow, TWILIO, type ConnectionIds } from './session';
+import { activate, createConnections, executionCount, itemsOf, META, n8n, sleep, triggerWorkflow, TWILIO, WEBHOOK, type ConnectionIds } from './session';
 
 const CUSTOMER = '16505551234';
 const OTHER = '16505559999';
@@ -242,5 +242,46 @@ describe('Send and Wait for Reply (Twilio, regular mode)', () => {
 		expect(execution.status).toBe('error');
 		expect(JSON.stringify(execution.data.resultData.error)).toMatch(/no active workflow listens there \(HTTP 404\)/);
 		expect(sb.requestsFor('twilio', '/Messages.json')).toHaveLength(sentBefore);
+	});
+});
+
+describe('Send and Wait for Reply (gateway, regular mode)', () => {
+	const { client } = n8n();
+	let sb: Sandbox;
+	let connections: ConnectionIds;
+	let trigger: { id: string; url: string };
+
+	beforeAll(async () => {
+		sb = await startSandbox();
+		connections = await createConnections(client, sb, 'ask gateway');
+		const { workflow, webhookId } = triggerWorkflow('e2e ask gateway: inbound', WEBHOOK, connections[WEBHOOK], ['message']);
+		trigger = await activate(client, workflow, webhookId);
+	}, 120000);
+	afterAll(async () => {
+		await sb?.close();
+	});
+
+	it('the buttons and their answers go out in {{message}}; the gateway posts the tapped id back as reply.id; the execution resumes', async () => {
+		const wf = await host.importWorkflow(
+			client,
+			askWorkflow('e2e ask gateway: choice', WEBHOOK, connections[WEBHOOK], {
+				to: '+14155550123',
+				message: 'Morning or afternoon?',
+				responseType: 'choice',
+				choices: { choice: [{ id: 'am', title: 'Morning' }, { id: 'pm', title: 'Afternoon' }] },
+			}),
+		);
+		const before = await executionCount(client, trigger.id);
+		const executionId = await askAndWait(client, wf.id);
+		const [request] = sb.requestsFor('gateway').slice(-1);
+		const message = (request.body as { message: { answers: Array<{ id: string; title: string; number: number }>; interactive: { type: string } } }).message;
+		expect(message.interactive.type).toBe('button');
+		expect(message.answers.map(({ title, number }) => [title, number])).toEqual([['Morning', 1], ['Afternoon', 2]]);
+		const fired = await sb.fire({ provider: 'gateway', url: trigger.url, from: '+14155550123', text: 'Afternoon', message: { reply: { id: message.answers[1].id, title: 'Afternoon' } } });
+		expect(fired.status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'button', id: 'pm', title: 'Afternoon' }) }));
+		await sleep(1000);
+		expect(await executionCount(client, trigger.id)).toBe(before);
 	});
 });
