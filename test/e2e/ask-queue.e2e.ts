@@ -2,7 +2,8 @@
  * Send and Wait for Reply in queue mode (Redis, a main instance taking the webhooks, a worker running
  * the executions), on a stack of its own: the worker asks and signs, main's trigger forwards the tap,
  * main checks n8n's signature, the worker resumes. Then the whole stack is restarted while an
- * execution waits, and the customer's answer still resumes it.
+ * execution waits, and the customer's answer still resumes it. The waiting path is not n8n's default
+ * (N8N_ENDPOINT_WEBHOOK_WAIT), so the trigger must take it from n8n.
  *
  * Needs redis-server, like queue.e2e.ts (skipped with a warning without it, except in CI or with E2E_QUEUE=1).
  */
@@ -47,7 +48,14 @@ describeQueue('Send and Wait for Reply in queue mode, and across a restart', () 
 	beforeAll(async () => {
 		if (!HAVE_REDIS) throw new Error(`redis-server is required for the queue-mode tests: none found as ${REDIS}`);
 		redis = await startRedis();
-		env = { EXECUTIONS_MODE: 'queue', QUEUE_BULL_REDIS_HOST: '127.0.0.1', QUEUE_BULL_REDIS_PORT: String(redis.port), OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true' };
+		env = {
+			EXECUTIONS_MODE: 'queue',
+			QUEUE_BULL_REDIS_HOST: '127.0.0.1',
+			QUEUE_BULL_REDIS_PORT: String(redis.port),
+			OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true',
+			// Another path for waiting executions: the trigger must find it from n8n ($execution.resumeUrl), not assume it.
+			N8N_ENDPOINT_WEBHOOK_WAIT: 'e2e-waiting',
+		};
 		await boot();
 		client = await host.setupOwner(main!.url, host.DEFAULT_OWNER);
 		sb = await startSandbox();
