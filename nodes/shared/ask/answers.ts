@@ -193,7 +193,9 @@ export async function routeAnswers(
 		}
 		const { customer, entry } = match;
 		const outcome = await forwardAnswer(transport, rebased(match.url, waitingBaseUrl(ctx)), secret, forwardedAnswer(event));
-		log(outcome, event, 'a text answer');
+		// A text whose question is no longer waiting (answered or timed out) is a normal message again.
+		if (outcome.kind === 'closed') ctx.logger.info(`WhatsApp trigger: ${label(event)} would answer a question no longer waiting (HTTP ${outcome.status}); it starts the workflow as a normal message`, node);
+		else log(outcome, event, 'a text answer');
 		if (outcome.kind !== 'failed') {
 			registry[customer] = registry[customer].filter((open) => !safeEqual(open.q, entry.q));
 			registryChanged = true;
