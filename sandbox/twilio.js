@@ -93,6 +93,8 @@ function createTwilio(sb) {
 		if (content) {
 			const auth = twilioAuth(ctx, undefined);
 			if ('error' in auth) return auth.error;
+			if (content[1] === 'Content' && !content[2] && method === 'POST') return createTwilioContent(ctx, auth.account);
+			if (content[1] === 'Content' && content[2] && method === 'DELETE') return created.delete(content[2]) ? { status: 204, body: '' } : notFound();
 			const items = content[1] === 'ContentAndApprovals' ? twilioContents(auth.account).map(templates.withApproval) : twilioContents(auth.account);
 			if (content[2]) {
 				const item = items.find((x) => x.sid === content[2]);
@@ -238,6 +240,38 @@ function createTwilio(sb) {
 		};
 	}
 
+	/** Content created through the Content API (POST /v1/Content), by SID: Send and Wait for Reply makes one per question. */
+	/** @type {Map<string, Record<string, unknown>>} */
+	const created = new Map();
+
+	/**
+	 * POST /v1/Content (JSON: friendly_name, language, variables, types): stored and listed with the library.
+	 * @param {Ctx} ctx @param {TwilioAccount} account
+	 * @returns {Result}
+	 */
+	function createTwilioContent(ctx, account) {
+		const body = isObject(ctx.rec.body) ? ctx.rec.body : {};
+		if (typeof body.language !== 'string' || !isObject(body.types) || Object.keys(body.types).length === 0) {
+			return providerError('twilio', 400, { code: 20001, message: 'Missing required parameter language or types in the post body' });
+		}
+		const sid = `HX${util.hex(16)}`;
+		const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+		const item = {
+			sid,
+			account_sid: account.accountSid,
+			friendly_name: typeof body.friendly_name === 'string' ? body.friendly_name : '',
+			language: body.language,
+			variables: isObject(body.variables) ? body.variables : {},
+			types: body.types,
+			url: `${publicUrl}/twilio/v1/Content/${sid}`,
+			date_created: now,
+			date_updated: now,
+			links: {},
+		};
+		created.set(sid, item);
+		return { status: 201, body: item };
+	}
+
 	/** @param {TwilioAccount} account */
 	function twilioContents(account) {
 		const now = new Date(startedAt).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -257,7 +291,9 @@ function createTwilio(sb) {
 				approval_fetch: `${publicUrl}/twilio/v1/Content/${sid}/ApprovalRequests`,
 			},
 		});
+		const own = [...created.values()].filter((content) => content.account_sid === account.accountSid);
 		return [
+			...own,
 			item('HX5a4db0c5000000000000000000000001', 'order_update', { 1: 'Customer', 2: 'order number' }, {
 				'twilio/text': { body: 'Hi {{1}}, your order {{2}} is on its way.' },
 			}),

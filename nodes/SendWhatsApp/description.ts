@@ -5,13 +5,20 @@ import { MESSAGE_TYPES, messageTypeFields } from './messages';
 import { markReadFields } from './messages/markRead';
 import { mediaDownloadOptions, mediaOperationFields, mediaOperationOptions } from './mediaOperations';
 import { withTemplatePickers } from './messages/template';
+import { SEND_AND_WAIT, sendAndWaitFields, sendAndWaitOperation } from './sendAndWait';
 
 const send = { operation: ['send'] };
 /** In Options: what only a message sent needs (not Mark as Read or the media operations). */
 const whenSending = { show: { '/operation': ['send'] } };
+/** In Options: what a question of Send and Wait for Reply takes as well. */
+const whenSendingOrAsking = { show: { '/operation': ['send', SEND_AND_WAIT] } };
 
 const messageOperations = (): INodePropertyOptions[] => [
 	{ name: 'Send', value: 'send', action: 'Send message', description: 'Send a WhatsApp message' },
+	{
+		...sendAndWaitOperation,
+		description: `${sendAndWaitOperation.description}${offeredBy((provider) => provider.operations.includes(SEND_AND_WAIT))}`,
+	},
 	{
 		name: 'Mark as Read',
 		value: 'markAsRead',
@@ -115,7 +122,7 @@ const optionsProperty = (): INodeProperties => ({
 				type: 'string',
 				default: '',
 				description: 'Quote a received message (wamid.…) in the reply (Meta, webhook gateway)',
-				displayOptions: whenSending,
+				displayOptions: whenSendingOrAsking,
 			},
 			{
 				displayName: 'Retry When Delivery Is Unknown',
@@ -133,7 +140,7 @@ const optionsProperty = (): INodeProperties => ({
 				default: '',
 				placeholder: 'e.g. https://n8n.example.com/webhook/…',
 				description: "Twilio: where delivery statuses are posted; webhook gateway: replaces the connection's Status URL",
-				displayOptions: whenSending,
+				displayOptions: whenSendingOrAsking,
 			},
 			{
 				displayName: 'Tracking Data',
@@ -141,7 +148,7 @@ const optionsProperty = (): INodeProperties => ({
 				type: 'string',
 				default: '',
 				description: 'Meta: an opaque string returned in the status webhooks of this message',
-				displayOptions: whenSending,
+				displayOptions: whenSendingOrAsking,
 			},
 			{
 				displayName: 'Validity Period (Seconds)',
@@ -169,6 +176,7 @@ export function sendProperties(): INodeProperties[] {
 		...withTemplatePickers(withProviderRules(messageTypeFields, 'sendFields', 'authentication')),
 		...ownFields('ownSendFields', 'authentication'),
 		...markReadFields,
+		...sendAndWaitFields,
 		...mediaOperationFields(),
 		optionsProperty(),
 	];

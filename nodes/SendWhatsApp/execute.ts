@@ -12,6 +12,7 @@ import { invalidItemError, preflightError, type InvalidItem } from '../shared/va
 import { executeMediaOperation, isMediaOperation } from './mediaOperations';
 import { messageFromParameters } from './messageFromParameters';
 import { unsupportedBy } from './messages';
+import { executeSendAndWait, SEND_AND_WAIT } from './sendAndWait';
 
 /** The item's binary file, read now (pre-flight only named it). */
 async function withBinary(ctx: IExecuteFunctions, itemIndex: number, message: OutboundMessage): Promise<OutboundMessage> {
@@ -41,6 +42,7 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const concurrency = Number(options.concurrency ?? 0);
 	const maxAttempts = Number(options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts);
 	const operation = this.getNodeParameter('operation', 0, 'send') as string;
+	if (operation === SEND_AND_WAIT) return await executeSendAndWait(this, { provider, credentials, secrets, transport, connectionName, options });
 	if (isMediaOperation(operation)) {
 		return await executeMediaOperation(this, { operation, provider, credentials, secrets, transport, connectionName, options });
 	}

@@ -47,6 +47,14 @@ const triggerOn: INodeProperties = {
 const commonOptions: INodeProperties[] = [
 	ALLOWED_MEDIA_HOSTS_OPTION,
 	{
+		displayName: 'Also Start This Workflow for Answers',
+		name: 'startOnAnswers',
+		type: 'boolean',
+		default: false,
+		description:
+			"Whether answers to Send WhatsApp's Send and Wait for Reply questions also start this workflow. Off: they only resume the execution that asked.",
+	},
+	{
 		displayName: 'Download Media',
 		name: 'downloadMedia',
 		type: 'boolean',

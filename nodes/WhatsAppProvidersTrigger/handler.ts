@@ -9,6 +9,7 @@ import type {
 } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { askRegistration, routeAnswers } from '../shared/ask/answers';
 import { redact } from '../shared/errors';
 import { deliveryMemory } from '../shared/dedupe';
 import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
@@ -98,8 +99,11 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		rawBody: body.bytes,
 		parsedBody: req.body,
 	};
-	const result = provider.handleInbound(request, credentials, options);
 	const secrets = provider.secrets(credentials);
+	// A Send node registering a question answered by text (Send and Wait for Reply).
+	const registered = askRegistration(this, provider, credentials, req.headers, body.bytes);
+	if (registered) return registered.reason ? refuse(registered.status, 'Unauthorized', registered.reason) : answer(registered.status, registered.body, 'application/json');
+	const result = provider.handleInbound(request, credentials, options);
 	if (result.kind === 'reject') {
 		return refuse(result.status, redact(result.message, secrets), result.reason && redact(result.reason, secrets));
 	}
@@ -113,7 +117,9 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		this.logger[note.level](`WhatsApp trigger: ${redact(note.message, secrets)}`, { node: this.getNode().name });
 	}
 	const wanted = wantedBy((this.getNodeParameter('triggerOn', ['message']) as string[]) ?? ['message']);
-	let events = result.events.filter(wanted);
+	// Answers to Send and Wait for Reply questions resume their executions and start nothing here.
+	const notAnswers = await routeAnswers(this, provider, credentials, result.events, result.authenticated, options.startOnAnswers === true);
+	let events = notAnswers.filter(wanted);
 	// A redelivery (same provider, message ID and status) within the window starts nothing. Checked and
 	// remembered in one synchronous step, before any await, so two copies arriving together start one run.
 	if (options.repeatedDeliveries !== 'run' && events.length > 0) {

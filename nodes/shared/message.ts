@@ -120,6 +120,11 @@ export type OutboundMessage = {
 	/** The message ID this one replies to (WhatsApp "context"). */
 	replyTo?: string;
 	options: SendOptions;
+	/**
+	 * Send and Wait for Reply: the question's answer options (the reply id to send back, the title, the
+	 * number to type); a gateway finds them in {{message}}, the other providers do not send them.
+	 */
+	answers?: Array<{ id: string; title: string; number: number }>;
 	/** The values of the provider's own Send fields (ProviderNodeSurface.ownSendFields), by name. */
 	providerFields?: Record<string, unknown>;
 } & (

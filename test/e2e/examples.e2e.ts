@@ -7,6 +7,7 @@ import * as demo from '../../scripts/host/demo';
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts } from '../helpers/fixtures';
+import { askAndWait, lastMetaQuestion, tapMeta, waitForStatus } from './helpers/ask';
 import { databaseBytes, executionCount, itemsOf, META, n8n, SECRETS, sleep, TWILIO, WEBHOOK } from './session';
 
 const { client, url, userFolder } = n8n();
@@ -166,6 +167,23 @@ describe('examples/', () => {
 			.map((item) => item.status)
 			.sort();
 		expect(statuses).toEqual(['delivered', 'sent']);
+	});
+
+	it('meta-approval: the customer gets two reply buttons; tapping "Yes, refund" resumes the execution, which confirms; meta-inbound starts nothing', async () => {
+		const inbound = workflow('meta-inbound.json');
+		const before = await executionCount(client, inbound.id);
+		const executionId = await askAndWait(client, workflow('meta-approval.json').id);
+		const question = lastMetaQuestion(sb);
+		expect(question.to).toBe('16505551234');
+		expect(question.options.map((o) => o.title)).toEqual(['Yes, refund', 'No, keep it']);
+		expect((await tapMeta(sb, inbound.webhooks[0].url, question.to, question.options[0])).status).toBe(200);
+		const done = await waitForStatus(client, executionId, ['success', 'error']);
+		expect(done.status).toBe('success');
+		expect(itemsOf(done, 'Confirm Refund')).toHaveLength(1);
+		const confirmation = sb.requestsFor('meta', '/messages').map((r) => r.body as { type: string; text?: { body: string } }).filter((b) => b.type === 'text');
+		expect(confirmation.at(-1)?.text?.body).toBe('Done: the refund of €30.00 for #1042 is on its way.');
+		await sleep(1500);
+		expect(await executionCount(client, inbound.id)).toBe(before);
 	});
 
 	it('after all of this, n8n’s database still holds no secret in plain text', () => {

@@ -200,6 +200,18 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 		save('trigger-webhook-url.png');
 	});
 
+	it('Send and Wait for Reply: the approval question of the refund example', async () => {
+		const ndv = await openNode('meta-approval.json', 'Ask for Approval');
+		await page.setViewportSize({ width: 1440, height: 1300 });
+		const parameters = ndv.locator('[data-test-id="node-parameters"]');
+		await parameters.getByText('Approve Button Label').first().waitFor();
+		await page.locator('.el-notification').evaluateAll((toasts) => toasts.forEach((toast) => toast.remove()));
+		await page.waitForTimeout(400);
+		await page.screenshot({ path: path.join(OUT_DIR, 'send-and-wait.png'), clip: await around([parameters], 0) });
+		save('send-and-wait.png');
+		await page.keyboard.press('Escape');
+	});
+
 	it('the template picker (Send WhatsApp 1.1) and the form of the chosen template', async () => {
 		const meta = provisioned.credentials[META];
 		const saved = await host.importWorkflow(client, {

@@ -150,6 +150,10 @@ export interface RunOptions {
 	mode?: WorkflowExecuteMode;
 	/** The node's type version (default 1, as the saved workflows before 1.1). */
 	typeVersion?: number;
+	/** The execution's data (e.g. to see `waitTill` after Send and Wait for Reply). */
+	runExecutionData?: ReturnType<typeof createRunExecutionData>;
+	/** The node's ID (default node-send). */
+	nodeId?: string;
 }
 
 export interface RunResult {
@@ -184,7 +188,7 @@ export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 		nodeCredentials[type] = { id: `cred-${type}`, name: `My ${type}` };
 	}
 	const node: INode = {
-		id: 'node-send',
+		id: options.nodeId ?? 'node-send',
 		name: 'Send WhatsApp',
 		type: `${PACKAGE}.sendWhatsApp`,
 		typeVersion: options.typeVersion ?? 1,
@@ -211,7 +215,7 @@ export async function runSendWhatsApp(options: RunOptions): Promise<RunResult> {
 		workflowNode,
 		additionalData,
 		options.mode ?? 'manual',
-		createRunExecutionData(),
+		options.runExecutionData ?? createRunExecutionData(),
 		0,
 		items,
 		{ main: [items] },

@@ -912,3 +912,26 @@ export function twilioMessageResourceExample(overrides: Record<string, unknown> 
 	}
 	return { ...resource, ...overrides };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Twilio Content API: the create request (POST /v1/Content)
+// ---------------------------------------------------------------------------------------------
+
+export const TWILIO_CONTENT_SPEC_FILE = path.join(SPECS_DIR, 'twilio_content_v1.json');
+let twilioContentValidatorCache: ValidateFunction | undefined;
+
+/** Validates a JSON body of Twilio's `POST /v1/Content` against the Content API spec's `ContentCreateRequest`. */
+export function validateTwilioContentCreate(body: unknown): ValidationResult {
+	twilioContentValidatorCache ??= (() => {
+		const spec = asObject(JSON.parse(readFileSync(TWILIO_CONTENT_SPEC_FILE, 'utf8')), TWILIO_CONTENT_SPEC_FILE);
+		const ajv = new Ajv({ strict: false, allErrors: true, logger: false });
+		addFormats(ajv);
+		const id = 'https://content.twilio.com/v1/spec';
+		ajv.addSchema({ $id: id, components: { schemas: at(spec, 'components', 'schemas') } });
+		const validate = ajv.getSchema(`${id}#/components/schemas/ContentCreateRequest`);
+		if (!validate) throw new Error('ContentCreateRequest not found in the Twilio Content spec');
+		return validate;
+	})();
+	const valid = twilioContentValidatorCache(body);
+	return { valid, errors: valid ? [] : formatErrors(twilioContentValidatorCache.errors) };
+}

@@ -2,7 +2,7 @@ import type { ICredentialDataDecryptedObject, IDataObject, INode, INodePropertie
 
 import type { InboundEvent, InboundRequest, InboundResult } from '../inbound';
 import type { MediaFetcher } from '../mediaFetch';
-import type { BinaryFile, OutboundMessage, SendResult, TemplateContent } from '../message';
+import type { BinaryFile, OutboundMessage, SendOptions, SendResult, TemplateContent } from '../message';
 import type { Transport, Transports } from '../transport';
 import type { Violation } from '../validation';
 
@@ -144,6 +144,48 @@ export interface TemplateCatalog {
 	fromForm(values: Record<string, string>, fields: TemplateFormField[]): { content: Partial<TemplateContent>; problems: Violation[] };
 }
 
+/** One answer option of a question, as sent: what the customer sees and the reply id a tap brings back. */
+export interface AskOption {
+	replyId: string;
+	title: string;
+	description?: string;
+}
+
+/** A Send and Wait for Reply question, provider-neutral (nodes/SendWhatsApp/sendAndWait.ts builds it). */
+export interface AskQuestion {
+	to: string;
+	body: string;
+	header?: string;
+	footer?: string;
+	/** The list's button text, when the options do not fit in reply buttons. */
+	listButton: string;
+	/** Empty for a free-text question. */
+	options: AskOption[];
+	replyTo?: string;
+	sendOptions: SendOptions;
+}
+
+/**
+ * What a provider does for Send and Wait for Reply: the shape of the question (reply buttons, a list,
+ * numbered text) and the connection secret that keys the trigger → Send node forward of answers.
+ */
+export interface ProviderAsk {
+	/** The connection secret the trigger and the Send node share ('' when the connection has none). */
+	secret(credentials: ICredentialDataDecryptedObject): string;
+	/** Which connection field holds that secret, for the error when it is empty. */
+	secretField: string;
+	/**
+	 * The question as a message this provider sends. `answeredBy: 'replyId'` when a tap brings the
+	 * option's reply id back; 'number' when the customer answers by typing the option's number.
+	 */
+	message(question: AskQuestion): { message: OutboundMessage; answeredBy: 'replyId' | 'number' };
+	/**
+	 * Sends the question itself where it needs more than one request (e.g. a content template first);
+	 * `message` is then what the pre-flight check sees. Answers as `shape` ('button', 'list') come back by reply id.
+	 */
+	send?(context: SendContext, question: AskQuestion): Promise<SendResult & { shape: 'button' | 'list' }>;
+}
+
 /**
  * One provider, one module, one surface. The nodes only ever talk to this interface; adding a
  * provider means adding one module that implements it and one entry in the registry.
@@ -187,6 +229,8 @@ export interface WhatsAppProvider {
 	media?: ProviderMediaOperations;
 	/** The account's templates for Send WhatsApp's template picker, where the provider can list them. */
 	templates?: TemplateCatalog;
+	/** Send and Wait for Reply, where the provider offers it (declared as the operation 'sendAndWait'). */
+	ask?: ProviderAsk;
 	/** Points the provider at the trigger's URL on activation, where the provider allows it. */
 	webhookRegistration?: {
 		exists(transport: Transport, node: INode, credentials: ICredentialDataDecryptedObject, url: string): Promise<boolean>;

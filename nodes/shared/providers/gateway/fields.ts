@@ -7,7 +7,7 @@ import { GATEWAY_FIELDS, type GatewayField, type GatewayInboundOptions } from '.
 export const gatewayNodeSurface: ProviderNodeSurface = {
 	name: 'Gateway',
 	description: 'Any gateway that accepts an HTTP call',
-	operations: ['send', 'downloadMedia'],
+	operations: ['send', 'sendAndWait', 'downloadMedia'],
 	messageTypes: ['text', 'media', 'template', 'buttons', 'list', 'location', 'contacts', 'reaction'],
 	sendFields: ['templateName', 'templateLanguage', 'templateVariables'],
 	sendOptions: ['replyTo', 'statusCallbackUrl'],

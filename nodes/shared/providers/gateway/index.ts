@@ -1,4 +1,5 @@
 import { originOf } from '../../mediaFetch';
+import { gatewayAsk } from './ask';
 import { checkGatewayMessage } from './check';
 import { checkGatewayCredentials, gatewayCredentials, gatewaySecrets } from './connection';
 import { gatewayInboundOptions, gatewayNodeSurface } from './fields';
@@ -32,4 +33,6 @@ export const gateway: WhatsAppProvider = {
 	},
 
 	media: gatewayMediaOperations,
+
+	ask: gatewayAsk,
 };

@@ -8,7 +8,7 @@ import type { PhoneNumberScope } from './inbound';
 export const metaNodeSurface: ProviderNodeSurface = {
 	name: 'Meta WhatsApp Cloud API',
 	description: "Meta's WhatsApp Business Platform, directly",
-	operations: ['send', 'markAsRead', 'uploadMedia', 'downloadMedia', 'deleteMedia'],
+	operations: ['send', 'sendAndWait', 'markAsRead', 'uploadMedia', 'downloadMedia', 'deleteMedia'],
 	messageTypes: ['text', 'media', 'template', 'buttons', 'list', 'location', 'contacts', 'reaction'],
 	recipients: ['phone', 'bsuid'],
 	sendFields: [

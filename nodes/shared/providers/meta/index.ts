@@ -1,3 +1,4 @@
+import { metaAsk } from './ask';
 import { checkMetaMessage } from './check';
 import { checkMetaCredentials, metaSecrets } from './connection';
 import { metaNodeSurface, phoneNumberScope } from './fields';
@@ -36,4 +37,6 @@ export const metaCloud: WhatsAppProvider = {
 	media: metaMediaOperations,
 
 	webhookRegistration: metaWebhookRegistration,
+
+	ask: metaAsk,
 };

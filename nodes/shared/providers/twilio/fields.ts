@@ -5,7 +5,7 @@ import { TWILIO_LIMITS } from './check';
 export const twilioNodeSurface: ProviderNodeSurface = {
 	name: 'Twilio',
 	description: 'A Twilio account with a WhatsApp sender',
-	operations: ['send', 'downloadMedia'],
+	operations: ['send', 'sendAndWait', 'downloadMedia'],
 	messageTypes: ['text', 'media', 'template', 'location'],
 	sendFields: ['contentSid', 'templateVariables'],
 	sendOptions: ['statusCallbackUrl', 'validityPeriod'],

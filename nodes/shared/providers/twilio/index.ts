@@ -1,3 +1,4 @@
+import { twilioAsk } from './ask';
 import { checkTwilioMessage } from './check';
 import { checkTwilioCredentials, twilioSecrets } from './connection';
 import { twilioNodeSurface } from './fields';
@@ -23,6 +24,8 @@ export const twilio: WhatsAppProvider = {
 	send: sendTwilio,
 
 	templates: twilioTemplates,
+
+	ask: twilioAsk,
 
 	handleInbound: (request, credentials) => handleTwilioInbound(request, credentials),
 
