@@ -16,7 +16,8 @@ import * as demo from '../../scripts/host/demo';
 import * as host from '../../scripts/host/n8n';
 import { phoneTargets } from '../../scripts/host/phoneTargets';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { itemsOf, META, n8n, sendWorkflow } from './session';
+import { askAndWait, askWorkflow, waitForStatus } from './helpers/ask';
+import { executionCount, itemsOf, META, n8n, sendWorkflow } from './session';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUT_DIR = path.resolve(process.env.E2E_SCREENSHOT_DIR || path.join(__dirname, '..', '..', 'test-results', 'screenshots'));
@@ -230,6 +231,39 @@ describeWithBrowser('the playground phone (npm start) in Chromium', () => {
 		await bubble('You chose: TRACK').or(bubble('You chose: Track order')).first().waitFor(wait);
 		const tap = sb.phone.conversation(conv)!.messages.find((m) => m.dir === 'in');
 		expect(tap!.content.reply!.id).toBe('TRACK');
+		await client.delete(`/workflows/${created.id}`).catch(() => undefined);
+	});
+
+	it('Meta: Send and Wait for Reply shows its question with buttons; the customer taps Approve and the waiting execution resumes, starting nothing else', async () => {
+		const conv = await newCustomer('meta', META_WORKFLOW);
+		const number = sb.phone.conversation(conv)!.customer.number as string;
+		const inbound = provisioned.workflows.find((w) => w.name === META_WORKFLOW)!;
+		const created = await host.importWorkflow(
+			client,
+			askWorkflow('Phone e2e: refund approval', META, provisioned.credentials[META], { to: `+${number}`, message: 'Your order #1042 can be refunded. Shall we refund it?', responseType: 'approval' }),
+		);
+		const executionId = await askAndWait(client, String(created.id));
+		const before = await executionCount(client, String(inbound.id));
+
+		const question = page.locator('#messages .bubble.left.kind-interactive');
+		await question.waitFor(wait);
+		expect((await question.locator('.text').textContent())?.trim()).toBe('Your order #1042 can be refunded. Shall we refund it?');
+		expect(await question.locator('button.reply').allTextContents()).toEqual(['↩ Approve', '↩ Decline']);
+		await shot('phone-ask.png');
+		await question.locator('button.reply', { hasText: 'Approve' }).click();
+
+		const done = await waitForStatus(client, executionId, ['success', 'error'], 60000);
+		expect(done.status).toBe('success');
+		expect(itemsOf(done, 'After')[0]).toEqual(expect.objectContaining({ answer: expect.objectContaining({ type: 'button', id: 'approve', title: 'Approve' }), approved: true, from: `+${number}` }));
+		// The tap (a signed reply id, sent back untouched and quoting the question) answered the question only.
+		const tap = sb.phone.conversation(conv)!.messages.find((m) => m.dir === 'in');
+		expect(tap!.content.reply!.id).toMatch(/^w1\./);
+		await new Promise((resolve) => setTimeout(resolve, 1500));
+		expect(await executionCount(client, String(inbound.id))).toBe(before);
+		expect((await bubbles()).map((b) => [b.side, b.kind])).toEqual([
+			['left', 'interactive'],
+			['right', 'text'],
+		]);
 		await client.delete(`/workflows/${created.id}`).catch(() => undefined);
 	});
 
