@@ -112,14 +112,27 @@ export const PACER = {
 	 * before the last cut does not cut again) and once per `holdMs` unless more than `stormShare` of
 	 * the recent answers (the last `recentMs`, if at least `recentAnswers`, else the last second) were
 	 * throttles. The pace is multiplied by the share of recent answers accepted, and at most by
-	 * 1 − decrease × (pace ÷ ceiling)³, never by less than `deepest`: the faster sender cuts much deeper
-	 * (that is what brings several senders to a fair share), and two senders at the full pace on one
-	 * limit, each seeing half its sends refused, each go to about half at once.
+	 * 1 − decrease × (pace ÷ ceiling)³ (but that by no less than `paceCutFloor`), never by less than
+	 * `deepest`: the faster sender cuts deeper (that is what brings several senders to a fair share),
+	 * and two senders at the full pace on one limit, each seeing half its sends refused, each go to
+	 * about half at once.
 	 */
 	decrease: 0.6,
 	deepest: 0.5,
 	holdMs: 300,
 	stormShare: 0.1,
+	paceCutFloor: 0.7,
+	/**
+	 * After a cut from the ceiling, once no throttle came for `restoreAfterMs`, the pace climbs back by
+	 * `restorePerSecond` of the ceiling per second to `restoreTo` of where it was: a burst of 429s
+	 * that does not come back (the provider or n8n stalled, and a second's worth arrived at once) costs
+	 * a second or two, not the long climb. Another sender on the limit throttles again during the climb,
+	 * and that cut (not from the ceiling) ends it.
+	 */
+	restoreTo: 0.95,
+	restoreAfterMs: 1000,
+	restoreSettledMs: 3000,
+	restorePerSecond: 0.3,
 	recentMs: 300,
 	recentAnswers: 8,
 	/** While sends succeed, the pace rises by this fraction of the ceiling per second... */
@@ -187,6 +200,15 @@ export class AdaptivePacer implements Limiter {
 
 	private lastRelaxAt = 0;
 
+	/** After a cut at the top that did not look like another sender: the pace to return to quickly. */
+	private restoreTo = 0;
+
+	/** The last cut of the pace itself (not a widening of the margin). */
+	private lastPaceCutAt = Number.NEGATIVE_INFINITY;
+
+	/** When the burst began that set `restoreTo`. */
+	private burstAt = Number.NEGATIVE_INFINITY;
+
 	/** Grant times of the last two seconds, oldest first (the pacer's window). */
 	private readonly sent: number[] = [];
 
@@ -236,8 +258,9 @@ export class AdaptivePacer implements Limiter {
 			const now = this.clock.now();
 			// Nobody was waiting: time without demand is no credit for a burst.
 			this.due = Math.max(this.due, now);
-			// The first send starts the quiet spell after which the pace grows.
+			// The first send starts the quiet spell after which the pace grows, and the time at the top.
 			if (this.lastThrottleAt === Number.NEGATIVE_INFINITY) this.lastThrottleAt = now;
+			if (this.lastPaceCutAt === Number.NEGATIVE_INFINITY) this.lastPaceCutAt = now;
 			void this.dispatch();
 		});
 	}
@@ -312,6 +335,11 @@ export class AdaptivePacer implements Limiter {
 		}
 		this.lastRelaxAt = now;
 		if (this.rate >= this.ceiling) return;
+		if (this.rate < this.restoreTo && now - this.lastCutAt >= PACER.restoreAfterMs) {
+			// Cut at the top by a burst (a stall somewhere on the way): back quickly to just under where it was.
+			this.rate = Math.min(this.ceiling, this.restoreTo, this.rate + (PACER.restorePerSecond * this.ceiling) / this.rate);
+			return;
+		}
 		// A little per second just after a throttle; growing once none came for a while (the others may have stopped).
 		const quiet = (now - this.lastThrottleAt) / PACER.quietMs;
 		const additive = PACER.increasePerSecond * this.ceiling;
@@ -337,7 +365,15 @@ export class AdaptivePacer implements Limiter {
 				this.lastRelaxAt = now;
 				this.rate = Math.min(this.rate, this.ceiling);
 			} else {
-				const factor = Math.max(PACER.deepest, Math.min(1 - recent, 1 - PACER.decrease * (this.rate / this.ceiling) ** 3));
+				const byPace = Math.max(PACER.paceCutFloor, 1 - PACER.decrease * (this.rate / this.ceiling) ** 3);
+				const factor = Math.max(PACER.deepest, Math.min(1 - recent, byPace));
+				// Alone at the top for a while (no cut for `restoreSettledMs`): a burst, not a new sender.
+				// Further cuts of the same burst keep the way back; a cut after it (during the climb) ends it.
+				if (this.rate >= this.ceiling * PACER.topAbove && now - this.lastPaceCutAt >= PACER.restoreSettledMs) {
+					this.restoreTo = this.rate * PACER.restoreTo;
+					this.burstAt = now;
+				} else if (now - this.burstAt >= PACER.restoreAfterMs) this.restoreTo = 0;
+				this.lastPaceCutAt = now;
 				this.rate = Math.max(this.ceiling * PACER.floor, this.rate * factor);
 			}
 			this.lastCutAt = now;

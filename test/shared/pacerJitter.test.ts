@@ -110,7 +110,7 @@ async function sendFrom(
 			sender.paces.push(pacer.pace);
 			return at;
 		},
-		onSuccess: (at) => pacer.onSuccess(at),
+		onSuccess: () => pacer.onSuccess(),
 		onThrottle: (at, retryAfter, delay) => pacer.onThrottle(at, retryAfter, delay),
 	};
 	await runPool(count, 80, async () => {
@@ -211,20 +211,33 @@ describe('AdaptivePacer with jitter and stalls: processes sharing one number, no
 
 describe('AdaptivePacer: how it reads the answers', () => {
 	/** A pacer that has sent for a while at `rate` with every answer a success (virtual time). */
-	async function warmed(rate: number, processes = 1) {
+	async function warmed(rate: number, processes = 1, sends = rate) {
 		const clock = new FakeClock();
 		const pacer = new AdaptivePacer({ ratePerSecond: rate, processes }, clock);
 		const grants: number[] = [];
 		await clock.run(
 			(async () => {
-				for (let i = 0; i < rate; i++) {
+				for (let i = 0; i < sends; i++) {
 					const at = await pacer.acquire();
 					grants.push(at);
-					pacer.onSuccess(at);
+					pacer.onSuccess();
 				}
 			})(),
 		);
 		return { clock, pacer, grants };
+	}
+
+	/** A burst of 429s: `rounds` times, a new send refused 60 ms later together with the three before it. */
+	async function burst(clock: FakeClock, pacer: AdaptivePacer, rounds: number) {
+		await clock.run(
+			(async () => {
+				for (let r = 0; r < rounds; r++) {
+					const at = await pacer.acquire();
+					await clock.sleep(60);
+					for (let k = 0; k < 4; k++) pacer.onThrottle(at - k * 10, 1000, 1000);
+				}
+			})(),
+		);
 	}
 
 	it('a rare 429 at the top is jitter: the margin widens a little, the pace is not cut, and it wears off', async () => {
@@ -237,9 +250,13 @@ describe('AdaptivePacer: how it reads the answers', () => {
 		// Successes for a long while: the margin is back where it started.
 		await clock.run(
 			(async () => {
-				for (let i = 0; i < 1000; i++) pacer.onSuccess(await pacer.acquire());
+				for (let i = 0; i < 1000; i++) {
+					await pacer.acquire();
+					pacer.onSuccess();
+				}
 				await clock.sleep(20_000);
-				pacer.onSuccess(await pacer.acquire());
+				await pacer.acquire();
+				pacer.onSuccess();
 			})(),
 		);
 		expect(pacer.maxPace).toBeCloseTo(before, 6);
@@ -254,7 +271,7 @@ describe('AdaptivePacer: how it reads the answers', () => {
 				for (let i = 0; i < 20; i++) {
 					const at = await pacer.acquire();
 					if (i % 2) pacer.onThrottle(at - 1000, 1000, 1000);
-					else pacer.onSuccess(at);
+					else pacer.onSuccess();
 				}
 				const at = await pacer.acquire();
 				pacer.onThrottle(at, 1000, 1000);
@@ -283,18 +300,22 @@ describe('AdaptivePacer: how it reads the answers', () => {
 		expect(pacer.pace).toBeLessThan(afterCut);
 	});
 
-	it('the faster of two senders cuts deeper for the same throttle (so they converge on a fair share)', async () => {
-		const fast = await warmed(80, 1);
-		const slow = await warmed(80, 3);
-		// Both well past any jitter reading: one in ten of the last answers refused.
+	it('the faster of two senders cuts deeper for the same share refused (so they converge on a fair share)', async () => {
+		// Two processes' pacers below the ceiling, at half and a quarter of it.
+		const fast = await warmed(80, 2);
+		const slow = await warmed(80, 4);
+		const before: number[] = [];
 		for (const { pacer, grants } of [fast, slow]) {
-			for (let i = 0; i < 3; i++) pacer.onThrottle(grants[0] - 5000, 1000, 1000); // old rounds: no cut
+			// Many answers just now, all accepted, then one 429: about the same small share refused for both.
+			for (let i = 0; i < 60; i++) pacer.onSuccess();
+			before.push(pacer.pace);
+			pacer.onThrottle(grants[grants.length - 1], 1000, 1000);
 		}
-		const fastBefore = fast.pacer.pace;
-		const slowBefore = slow.pacer.pace;
-		fast.pacer.onThrottle(fast.grants[fast.grants.length - 1], 1000, 1000);
-		slow.pacer.onThrottle(slow.grants[slow.grants.length - 1], 1000, 1000);
-		expect(fast.pacer.pace / fastBefore).toBeLessThan(slow.pacer.pace / slowBefore);
+		const factor = (pacer: AdaptivePacer, i: number) => pacer.pace / before[i];
+		expect(factor(fast.pacer, 0)).toBeLessThan(0.95);
+		expect(factor(slow.pacer, 1)).toBeGreaterThan(factor(fast.pacer, 0) + 0.03);
+		// Neither is cut below the floor of a cut by pace.
+		expect(factor(fast.pacer, 0)).toBeGreaterThanOrEqual(PACER.paceCutFloor * 0.99);
 	});
 
 	it('after a stall, the window still holds, and once jitter was seen what was granted just before counts as sent at its end', async () => {
@@ -311,7 +332,7 @@ describe('AdaptivePacer: how it reads the answers', () => {
 					times.push(at);
 					// One 429 among a hundred answers at the top: jitter, the margin widens.
 					if (i === 100) pacer.onThrottle(at, 1000, 1000);
-					else pacer.onSuccess(at);
+					else pacer.onSuccess();
 				}
 			})(),
 		);
@@ -323,10 +344,47 @@ describe('AdaptivePacer: how it reads the answers', () => {
 		expect(times[resumed - 1 + 80] - times[resumed]).toBeGreaterThanOrEqual(1000);
 	});
 
+	it('a burst of 429s after a long spell alone at the top costs a few seconds: the pace climbs back quickly', async () => {
+		const { clock, pacer } = await warmed(80, 1, 400);
+		const before = pacer.pace;
+		// A second's worth of requests arrived at once (a stall on the way): a burst of 429s, then none.
+		await burst(clock, pacer, 4);
+		expect(pacer.pace).toBeLessThan(before * 0.6);
+		await clock.run(
+			(async () => {
+				const until = clock.now() + PACER.restoreAfterMs + 2500;
+				while (clock.now() < until) {
+					await pacer.acquire();
+					pacer.onSuccess();
+				}
+			})(),
+		);
+		expect(pacer.pace).toBeGreaterThanOrEqual(before * 0.9);
+		expect(pacer.pace).toBeLessThanOrEqual(pacer.maxPace);
+	});
+
+	it('a sender that just arrived at the top does not climb back quickly after a cut (it may be sharing the limit)', async () => {
+		const { clock, pacer } = await warmed(80);
+		const before = pacer.pace;
+		await burst(clock, pacer, 4);
+		const cut = pacer.pace;
+		expect(cut).toBeLessThan(before * 0.6);
+		await clock.run(
+			(async () => {
+				const until = clock.now() + PACER.restoreAfterMs + 2500;
+				while (clock.now() < until) {
+					await pacer.acquire();
+					pacer.onSuccess();
+				}
+			})(),
+		);
+		expect(pacer.pace).toBeLessThan(cut + (before - cut) / 2);
+	});
+
 	it('left alone after a cut, it grows back to the configured rate within seconds', async () => {
-		const { clock, pacer, grants } = await warmed(80);
-		// Two senders' worth of throttles: down to about half.
-		for (let i = 0; i < 10; i++) pacer.onThrottle(grants[grants.length - 1], 1000, 1000);
+		const { clock, pacer } = await warmed(80);
+		// Another sender's worth of throttles: down to half or less.
+		await burst(clock, pacer, 4);
 		const low = pacer.pace;
 		expect(low).toBeLessThan(pacer.maxPace * 0.9);
 		const paces: number[] = [];
@@ -334,7 +392,8 @@ describe('AdaptivePacer: how it reads the answers', () => {
 			(async () => {
 				const until = clock.now() + 2 * PACER.quietMs + 3000;
 				while (clock.now() < until) {
-					pacer.onSuccess(await pacer.acquire());
+					await pacer.acquire();
+					pacer.onSuccess();
 					paces.push(pacer.pace);
 				}
 			})(),
