@@ -122,19 +122,19 @@ export const PACER = {
 	holdMs: 300,
 	stormShare: 0.1,
 	paceCutFloor: 0.7,
+	recentMs: 300,
+	recentAnswers: 8,
 	/**
-	 * After a cut from the ceiling, once no throttle came for `restoreAfterMs`, the pace climbs back by
-	 * `restorePerSecond` of the ceiling per second to `restoreTo` of where it was: a burst of 429s
-	 * that does not come back (the provider or n8n stalled, and a second's worth arrived at once) costs
-	 * a second or two, not the long climb. Another sender on the limit throttles again during the climb,
-	 * and that cut (not from the ceiling) ends it.
+	 * A cut from the ceiling after `restoreSettledMs` there without a cut is a burst of 429s (the
+	 * provider or n8n stalled, and a second's worth of requests arrived at once), not a new sender:
+	 * once no throttle came for `restoreAfterMs`, the pace climbs back by `restorePerSecond` of the
+	 * ceiling per second to `restoreTo` of where it was, instead of the long climb. Further cuts of the
+	 * same burst keep that way back; a cut after it (another sender, during the climb) ends it.
 	 */
 	restoreTo: 0.95,
 	restoreAfterMs: 1000,
 	restoreSettledMs: 3000,
 	restorePerSecond: 0.3,
-	recentMs: 300,
-	recentAnswers: 8,
 	/** While sends succeed, the pace rises by this fraction of the ceiling per second... */
 	increasePerSecond: 0.01,
 	/**
@@ -144,7 +144,7 @@ export const PACER = {
 	quietMs: 3000,
 	growthPerSecond: 0.6,
 	/** A timer that fired late is made up for, up to this many ms behind the schedule (then it restarts). */
-	catchUpMs: 50,
+	catchUpMs: 100,
 	/**
 	 * When the pacer's own timer fires more than `stallMs` late, the event loop was blocked and what
 	 * was granted just before may have left only now: the grants of the last `stallMs` count as made
@@ -299,7 +299,7 @@ export class AdaptivePacer implements Limiter {
 					continue;
 				}
 				// On schedule even when the timer fired a little late (the next ones come that much
-				// sooner, within the window), but never more than `catchUpMs` behind: no burst after a stall.
+				// sooner, within the window), but never more than `catchUpMs` behind: no larger burst after a stall.
 				this.due = Math.max(this.due, now - PACER.catchUpMs) + interval;
 				this.sent.push(now);
 				this.waiting.shift()!(now);
