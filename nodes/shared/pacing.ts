@@ -87,55 +87,100 @@ export interface PacerSettings {
 }
 
 export const PACER = {
-	/** The pace stays this fraction below the configured rate, so jitter alone causes no 429. */
-	margin: 0.015,
 	/**
-	 * On a connection throttle (once per send made after the last cut) the pace is multiplied by
-	 * 1 − decreaseStep × the throttles of the last second, at least by `decrease`: one 429 is a window
-	 * slightly exceeded, many are an overload.
+	 * The pace stays at least this fraction below the configured rate: the pacer's own window is
+	 * 1000 ms ÷ (1 − margin) long (1,010 ms at first), and it never lets more than the pace's worth of
+	 * sends start within it, so jitter alone causes no 429 against a strict one-second window.
 	 */
-	decreaseStep: 0.05,
-	decrease: 0.5,
+	margin: 0.01,
+	/** A throttle that looks like jitter (see `jitterShare`) widens the margin by this... */
+	marginStep: 0.005,
+	/** ...up to this much... */
+	maxMargin: 0.05,
+	/** ...and the widening wears off by this fraction of the rate per second without a throttle. */
+	marginRelaxPerSecond: 0.0005,
 	/**
-	 * A throttle while the pace is below this fraction of the ceiling means the limit is shared with
-	 * other senders (other n8n processes, other apps): the pace is cut by `decreaseShared` at least,
-	 * and rises only by probing.
+	 * A connection throttle while the pace is at the ceiling (at least `topAbove` of it) and at most
+	 * `jitterShare` of the last second's answers were throttles is jitter against a strict window: the
+	 * margin widens, the pace is not cut.
 	 */
-	sharedBelow: 0.9,
-	decreaseShared: 0.8,
+	jitterShare: 0.03,
+	topAbove: 0.97,
+	/**
+	 * Any other connection throttle means more traffic than the limit (other senders share it, or it
+	 * is lower than configured) and cuts the pace, at most once per round (a 429 to a send granted
+	 * before the last cut does not cut again) and once per `holdMs` unless more than `stormShare` of
+	 * the recent answers (the last `recentMs`, if at least `recentAnswers`, else the last second) were
+	 * throttles. The pace is multiplied by the share of recent answers accepted, and at most by
+	 * 1 − decrease × (pace ÷ ceiling)³ (but that by no less than `paceCutFloor`), never by less than
+	 * `deepest`: the faster sender cuts deeper (that is what brings several senders to a fair share),
+	 * and two senders at the full pace on one limit, each seeing half its sends refused, each go to
+	 * about half at once.
+	 */
+	decrease: 0.6,
+	deepest: 0.5,
+	holdMs: 300,
+	stormShare: 0.1,
+	paceCutFloor: 0.7,
+	recentMs: 300,
+	recentAnswers: 8,
+	/**
+	 * A cut from the ceiling after `restoreSettledMs` there without a cut is a burst of 429s (the
+	 * provider or n8n stalled, and a second's worth of requests arrived at once), not a new sender:
+	 * once no throttle came for `restoreAfterMs`, the pace climbs back by `restorePerSecond` of the
+	 * ceiling per second to `restoreTo` of where it was, instead of the long climb. Further cuts of the
+	 * same burst keep that way back; a cut after it (another sender, during the climb) ends it.
+	 */
+	restoreTo: 0.95,
+	restoreAfterMs: 1000,
+	restoreSettledMs: 3000,
+	restorePerSecond: 0.3,
 	/** While sends succeed, the pace rises by this fraction of the ceiling per second... */
 	increasePerSecond: 0.01,
-	/** ...and by this much while it is below `recoverTo` of the pace it had when it was last cut. */
-	recoverPerSecond: 0.15,
-	recoverTo: 0.95,
+	/**
+	 * ...or, once no throttle came for `quietMs`, by up to `growthPerSecond` of itself per second
+	 * (reached after another `quietMs`): fast when the others have stopped; never above the ceiling.
+	 */
+	quietMs: 3000,
+	growthPerSecond: 0.6,
 	/** A timer that fired late is made up for, up to this many ms behind the schedule (then it restarts). */
-	catchUpMs: 25,
-	/** Probing speeds up with the square of the time since the last cut, in units of this (ms). */
-	quietMs: 2000,
+	catchUpMs: 100,
+	/**
+	 * When the pacer's own timer fires more than `stallMs` late, the event loop was blocked and what
+	 * was granted just before may have left only now: the grants of the last `stallMs` count as made
+	 * now in the pacer's window, and after a jitter throttle (the margin widened) those of the last
+	 * interval and `sendMs` more.
+	 */
+	stallMs: 5,
+	sendMs: 10,
 	/** The pace never goes below this fraction of the ceiling. */
 	floor: 0.05,
 };
 
 /**
  * The pace of one connection, shared by every execution of this process that sends through it,
- * adjusted to what the provider allows (AIMD: additive increase, multiplicative decrease).
+ * adjusted to what the provider allows: AIMD (additive increase, multiplicative decrease) within a
+ * window of the pacer's own sends.
  *
  * - Waiting sends go one at a time, in order, at least one interval apart at the current pace, which
- *   starts at the ceiling (the configured rate less a small margin) divided by the processes sharing
- *   it, and never exceeds the ceiling. A timer that fires a little late is made up for by the next
- *   ones; after a long stall (a busy event loop) the schedule restarts instead of sending a burst.
- * - A connection throttle cuts the pace once per round (a 429 to a send granted before the last
- *   cut does not cut again) and pauses the connection for one interval per throttle of the last
- *   second, never longer than Retry-After: a window exceeded by one message costs a few
- *   milliseconds, a storm of 429s holds everyone back up to the provider's Retry-After.
- * - Each success raises the pace: quickly (`recoverPerSecond` of the ceiling per second) back to just
- *   under the pace it was cut from when it was alone at the top (a window exceeded by jitter), then
- *   by probing (`increasePerSecond`), faster with the square of the time since the last cut.
- * - A throttle while the pace is well below the ceiling means others share the limit: a deeper cut
- *   and no quick recovery, so several processes converge on a fair share (AIMD).
+ *   starts at the ceiling (the configured rate less the margin) divided by the processes sharing it,
+ *   and never exceeds the ceiling. A timer that fires a little late is made up for by the next ones,
+ *   but never so that more than the pace's worth of sends start within the pacer's window (1000 ms ÷
+ *   (1 − margin)): a strict provider window sees no burst. After a long stall (a busy event loop)
+ *   the schedule restarts instead of sending the missed slots at once, and the sends granted just
+ *   before the stall count as made when it ended.
+ * - A connection throttle at the ceiling, with nearly every other answer of the last second a
+ *   success, is jitter: the margin widens a little (and wears off while sends succeed).
+ * - Any other connection throttle cuts the pace (see `PACER.decrease`) and holds the connection back
+ *   for one interval; the throttled message itself waits its Retry-After.
+ * - Each success raises the pace a little; after a quiet spell it grows by a share of itself per
+ *   second, so a process left alone on the limit gets it back within seconds.
  */
 export class AdaptivePacer implements Limiter {
-	private ceiling = 0;
+	/** The configured rate (0 = no limit). */
+	private limit = 0;
+
+	private margin: number = PACER.margin;
 
 	private rate = 0;
 
@@ -150,10 +195,25 @@ export class AdaptivePacer implements Limiter {
 
 	private lastCutAt = Number.NEGATIVE_INFINITY;
 
-	/** The pace when it was last cut: where the provider said "too many" (the ceiling at first). */
-	private cutFrom = 0;
+	/** The last throttle that cut the pace or widened the margin (growth waits `quietMs` after it). */
+	private lastThrottleAt = Number.NEGATIVE_INFINITY;
 
-	private throttles: number[] = [];
+	private lastRelaxAt = 0;
+
+	/** After a cut at the top that did not look like another sender: the pace to return to quickly. */
+	private restoreTo = 0;
+
+	/** The last cut of the pace itself (not a widening of the margin). */
+	private lastPaceCutAt = Number.NEGATIVE_INFINITY;
+
+	/** When the burst began that set `restoreTo`. */
+	private burstAt = Number.NEGATIVE_INFINITY;
+
+	/** Grant times of the last two seconds, oldest first (the pacer's window). */
+	private readonly sent: number[] = [];
+
+	/** Answers of the last second: when, and whether it was a connection throttle. */
+	private readonly answers: Array<{ at: number; throttled: boolean }> = [];
 
 	constructor(
 		settings: PacerSettings,
@@ -162,15 +222,18 @@ export class AdaptivePacer implements Limiter {
 		this.configure(settings);
 	}
 
-	/** (Re)sets the ceiling; a lower ceiling takes effect at once, the pace restarts at the share. */
+	/** (Re)sets the configured rate; a new rate takes effect at once, the pace restarts at the share. */
 	configure(settings: PacerSettings): void {
 		const rate = settings.ratePerSecond > 0 && Number.isFinite(settings.ratePerSecond) ? settings.ratePerSecond : 0;
-		const ceiling = rate * (1 - PACER.margin);
-		if (ceiling === this.ceiling) return;
-		this.ceiling = ceiling;
-		this.cutFrom = ceiling;
+		if (rate === this.limit) return;
+		this.limit = rate;
+		this.margin = PACER.margin;
 		const processes = Math.max(1, Math.floor(settings.processes ?? 1) || 1);
-		this.rate = ceiling / processes;
+		this.rate = this.ceiling / processes;
+	}
+
+	private get ceiling(): number {
+		return this.limit * (1 - this.margin);
 	}
 
 	/** The current pace in messages per second (0 = no limit). */
@@ -178,6 +241,7 @@ export class AdaptivePacer implements Limiter {
 		return this.rate;
 	}
 
+	/** The most the pace may be now: the configured rate less the margin (which widens on jitter). */
 	get maxPace(): number {
 		return this.ceiling;
 	}
@@ -191,16 +255,31 @@ export class AdaptivePacer implements Limiter {
 		return await new Promise<number>((resolve) => {
 			this.waiting.push(resolve);
 			if (this.dispatching) return;
+			const now = this.clock.now();
 			// Nobody was waiting: time without demand is no credit for a burst.
-			this.due = Math.max(this.due, this.clock.now());
+			this.due = Math.max(this.due, now);
+			// The first send starts the quiet spell after which the pace grows, and the time at the top.
+			if (this.lastThrottleAt === Number.NEGATIVE_INFINITY) this.lastThrottleAt = now;
+			if (this.lastPaceCutAt === Number.NEGATIVE_INFINITY) this.lastPaceCutAt = now;
 			void this.dispatch();
 		});
 	}
 
 	/**
+	 * When the window allows the next send: the `k`-th send before it (k = the pace's worth of sends
+	 * in the window, the configured rate at the ceiling) must be at least k intervals back.
+	 */
+	private windowOpensAt(now: number, interval: number): number {
+		const window = 1000 / (1 - this.margin);
+		const k = Math.max(1, Math.floor((this.rate * window) / 1000 + 1e-9));
+		while (this.sent.length > 0 && this.sent[0] <= now - 2000) this.sent.shift();
+		return this.sent.length >= k ? this.sent[this.sent.length - k] + k * interval : now;
+	}
+
+	/**
 	 * Lets the waiting callers go one at a time, in order, one interval (at the pace of that moment)
-	 * apart by the schedule, and not while paused. A pace cut or a pause takes effect for the very
-	 * next caller; after a stall, the schedule restarts instead of sending the missed slots at once.
+	 * apart by the schedule, within the window, and not while paused. A pace cut or a pause takes
+	 * effect for the very next caller.
 	 */
 	private async dispatch(): Promise<void> {
 		this.dispatching = true;
@@ -208,14 +287,21 @@ export class AdaptivePacer implements Limiter {
 			while (this.waiting.length > 0) {
 				const now = this.clock.now();
 				const interval = 1000 / this.rate;
-				const at = Math.max(now, this.due, this.pausedUntil);
+				const at = Math.max(now, this.due, this.pausedUntil, this.windowOpensAt(now, interval));
 				if (at > now) {
 					await this.clock.sleep(at - now);
+					const woke = this.clock.now();
+					if (woke - at > PACER.stallMs) {
+						// The event loop was blocked: what was granted just before may have left only now.
+						const since = at - (this.margin > PACER.margin ? interval + PACER.sendMs : PACER.stallMs);
+						for (let i = this.sent.length - 1; i >= 0 && this.sent[i] > since; i--) this.sent[i] = woke;
+					}
 					continue;
 				}
-				// On schedule even when the timer fired a little late (the next one comes that much
-				// sooner), but never more than `catchUpMs` behind: no burst after a stall.
+				// On schedule even when the timer fired a little late (the next ones come that much
+				// sooner, within the window), but never more than `catchUpMs` behind: no larger burst after a stall.
 				this.due = Math.max(this.due, now - PACER.catchUpMs) + interval;
+				this.sent.push(now);
 				this.waiting.shift()!(now);
 			}
 		} finally {
@@ -223,33 +309,78 @@ export class AdaptivePacer implements Limiter {
 		}
 	}
 
+	private answered(now: number, throttled: boolean): void {
+		while (this.answers.length > 0 && this.answers[0].at <= now - 1000) this.answers.shift();
+		this.answers.push({ at: now, throttled });
+	}
+
+	/** The share of throttles among the answers since `since`. */
+	private refusedSince(since: number): { share: number; answers: number } {
+		let answers = 0;
+		let throttled = 0;
+		for (const answer of this.answers) {
+			if (answer.at <= since) continue;
+			answers++;
+			if (answer.throttled) throttled++;
+		}
+		return { share: answers > 0 ? throttled / answers : 0, answers };
+	}
+
 	onSuccess(): void {
-		if (!(this.rate > 0) || this.rate >= this.ceiling) return;
-		// Slow probing just after a throttle, faster the longer none came (the others may have stopped).
-		const quiet = (this.clock.now() - this.lastCutAt) / PACER.quietMs;
-		const probing = PACER.increasePerSecond * Math.max(1, quiet * quiet);
-		const perSecond = Math.max(probing, this.rate < this.cutFrom * PACER.recoverTo ? PACER.recoverPerSecond : 0);
-		this.rate = Math.min(this.ceiling, this.rate + (perSecond * this.ceiling) / this.rate);
+		if (!(this.rate > 0)) return;
+		const now = this.clock.now();
+		this.answered(now, false);
+		if (this.margin > PACER.margin) {
+			this.margin = Math.max(PACER.margin, this.margin - (PACER.marginRelaxPerSecond * (now - this.lastRelaxAt)) / 1000);
+		}
+		this.lastRelaxAt = now;
+		if (this.rate >= this.ceiling) return;
+		if (this.rate < this.restoreTo && now - this.lastCutAt >= PACER.restoreAfterMs) {
+			// Cut at the top by a burst (a stall somewhere on the way): back quickly to just under where it was.
+			this.rate = Math.min(this.ceiling, this.restoreTo, this.rate + (PACER.restorePerSecond * this.ceiling) / this.rate);
+			return;
+		}
+		// A little per second just after a throttle; growing once none came for a while (the others may have stopped).
+		const quiet = (now - this.lastThrottleAt) / PACER.quietMs;
+		const additive = PACER.increasePerSecond * this.ceiling;
+		const growth = PACER.growthPerSecond * this.rate * Math.min(1, Math.max(0, quiet - 1));
+		this.rate = Math.min(this.ceiling, this.rate + Math.max(additive, growth) / this.rate);
 	}
 
 	onThrottle(grantedAt: number, retryAfterMs: number | undefined, delayMs: number): void {
 		const now = this.clock.now();
-		if (!(this.ceiling > 0)) {
+		if (!(this.limit > 0)) {
 			// No configured limit to adapt: hold everyone back as the provider asked.
 			this.pausedUntil = Math.max(this.pausedUntil, now + delayMs);
 			return;
 		}
-		this.throttles = this.throttles.filter((t) => t > now - 1000);
-		this.throttles.push(now);
-		if (grantedAt >= this.lastCutAt) {
-			const shared = this.rate < this.ceiling * PACER.sharedBelow;
-			const step = Math.max(PACER.decrease, 1 - PACER.decreaseStep * this.throttles.length);
-			const factor = shared ? Math.min(PACER.decreaseShared, step) : step;
-			this.cutFrom = shared ? 0 : this.rate;
-			this.rate = Math.max(this.ceiling * PACER.floor, this.rate * factor);
+		this.answered(now, true);
+		const lastSecond = this.refusedSince(now - 1000);
+		const lately = this.refusedSince(now - PACER.recentMs);
+		const recent = lately.answers >= PACER.recentAnswers ? lately.share : lastSecond.share;
+		if (grantedAt >= this.lastCutAt + (recent > PACER.stormShare ? 0 : PACER.holdMs)) {
+			if (lastSecond.share <= PACER.jitterShare && this.rate >= this.ceiling * PACER.topAbove) {
+				// Jitter against a strict window: a wider margin, the same pace.
+				this.margin = Math.min(PACER.maxMargin, this.margin + PACER.marginStep);
+				this.lastRelaxAt = now;
+				this.rate = Math.min(this.rate, this.ceiling);
+			} else {
+				const byPace = Math.max(PACER.paceCutFloor, 1 - PACER.decrease * (this.rate / this.ceiling) ** 3);
+				const factor = Math.max(PACER.deepest, Math.min(1 - recent, byPace));
+				// Alone at the top for a while (no cut for `restoreSettledMs`): a burst, not a new sender.
+				// Further cuts of the same burst keep the way back; a cut after it (during the climb) ends it.
+				if (this.rate >= this.ceiling * PACER.topAbove && now - this.lastPaceCutAt >= PACER.restoreSettledMs) {
+					this.restoreTo = this.rate * PACER.restoreTo;
+					this.burstAt = now;
+				} else if (now - this.burstAt >= PACER.restoreAfterMs) this.restoreTo = 0;
+				this.lastPaceCutAt = now;
+				this.rate = Math.max(this.ceiling * PACER.floor, this.rate * factor);
+			}
 			this.lastCutAt = now;
+			this.lastThrottleAt = now;
 		}
-		const pause = Math.min(retryAfterMs ?? delayMs, (this.throttles.length * 1000) / this.rate);
+		// One slot skipped: the window is full now. The throttled message itself waits its Retry-After.
+		const pause = Math.min(retryAfterMs ?? delayMs, 1000 / this.rate);
 		this.pausedUntil = Math.max(this.pausedUntil, now + pause);
 		this.due = Math.max(this.due, this.pausedUntil); // no catching up on the pause
 	}
