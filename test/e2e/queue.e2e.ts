@@ -80,7 +80,8 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 		const sent = sb.requestsFor('meta', '/messages').map((r) => r.body as Record<string, unknown>);
 		expect(sent).toEqual([
 			expect.objectContaining({ status: 'read' }),
-			expect.objectContaining({ to: '16505551234', type: 'text', text: expect.objectContaining({ body: expect.stringContaining('Hi Sheena Nelson') }) }),
+			// The example's reply: two reply buttons, quoting the message.
+			expect.objectContaining({ to: '16505551234', type: 'interactive', interactive: expect.objectContaining({ body: { text: expect.stringContaining('Hi Sheena Nelson') } }) }),
 		]);
 	});
 

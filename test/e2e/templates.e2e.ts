@@ -74,13 +74,13 @@ describe('a template picked in the editor and sent with its form, in n8n', () =>
 	it('Meta: the list (every page), the form of the picked template, and the send with the mapped fields', async () => {
 		const list = await pickerList(META, 'templateName');
 		expect(list.map((entry) => entry.name)).toContain('delivery_window (en_US, utility)');
-		expect(list).toHaveLength(9); // two pages of the sandbox's approved templates, one entry per name
-		expect(sb.requestsFor('meta', '/message_templates').length).toBe(2);
+		expect(list).toHaveLength(11); // three pages of the sandbox's approved templates, one entry per name
+		expect(sb.requestsFor('meta', '/message_templates').length).toBe(3);
 		expect(await pickerList(META, 'templateName', 'delivery')).toEqual([{ name: 'delivery_window (en_US, utility)', value: 'delivery_window' }]);
 
 		const picked = list.find((entry) => entry.name.startsWith('delivery_window'))!;
 		const form = await formFields(META, { templateName: locator(picked.value), templateLanguage: 'en_US' });
-		expect(form.fields.map((field) => field.id)).toEqual(['header_text_customer_name', 'body_order_number', 'body_delivery_date', 'button_0_url']);
+		expect(form.fields.filter((field) => field.display).map((field) => field.id)).toEqual(['header_text_customer_name', 'body_order_number', 'body_delivery_date', 'button_0_url']);
 
 		sb.reset();
 		const execution = await runVersion11(META, {
@@ -125,7 +125,7 @@ describe('a template picked in the editor and sent with its form, in n8n', () =>
 		expect(list.map((entry) => entry.name)).toEqual(['order_update (en, approved)', 'appointment_reminder (en, approved)', 'promo_draft (en, rejected)']);
 		const sid = list[0].value;
 		const form = await formFields(TWILIO, { contentSid: locator(sid) });
-		expect(form.fields.map((field) => field.id)).toEqual(['1', '2']);
+		expect(form.fields.filter((field) => field.display).map((field) => field.id)).toEqual(['1', '2']);
 
 		sb.reset();
 		const execution = await runVersion11(TWILIO, {
