@@ -45,7 +45,8 @@ const recipient: INodeProperties = {
 	placeholder: 'e.g. +14155550123',
 	description:
 		"The customer's number in international format (spaces, dashes, dots, brackets and a whatsapp: prefix are accepted), or their business-scoped user ID (BSUID, e.g. US.13491208655302741918), as the trigger gives it in replyTo. Only the Meta Cloud API sends to a BSUID.",
-	displayOptions: { show: send },
+	// Send and Wait for Reply asks this customer too.
+	displayOptions: { show: { operation: ['send', SEND_AND_WAIT] } },
 };
 
 const messageTypeProperty = (): INodeProperties => ({

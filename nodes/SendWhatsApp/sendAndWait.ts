@@ -112,18 +112,8 @@ const limitWaitTime: INodeProperties = {
 	],
 };
 
-/** The operation's fields (shown only for it). */
+/** The operation's fields (shown only for it; Recipient Phone Number is the send's, description.ts). */
 export const sendAndWaitFields: INodeProperties[] = [
-	{
-		displayName: 'Recipient Phone Number',
-		name: 'to',
-		type: 'string',
-		default: '',
-		required: true,
-		placeholder: 'e.g. +14155550123',
-		description: "The customer to ask: a number in international format, or their BSUID as the trigger gives it in replyTo",
-		displayOptions: { show: shown },
-	},
 	{
 		displayName: 'Message',
 		name: 'message',
