@@ -212,6 +212,70 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 		await page.keyboard.press('Escape');
 	});
 
+	it("the trigger's options, and Download Media's fields and options", async () => {
+		const meta = provisioned.credentials[META];
+		const saved = await host.importWorkflow(client, {
+			name: 'Trigger options and Download Media',
+			nodes: [
+				{
+					id: crypto.randomUUID(),
+					name: 'WhatsApp Trigger',
+					type: 'n8n-nodes-whatsapp-providers.whatsAppProvidersTrigger',
+					typeVersion: 1.2,
+					position: [0, 0],
+					webhookId: crypto.randomUUID(),
+					parameters: {
+						authentication: META,
+						triggerOn: ['message'],
+						triggerOptions: { startOnAnswers: false, downloadMedia: true, maxMediaMb: 16, allowedMediaHosts: 'media.example.com', repeatedDeliveries: 'ignore', repeatWindowMinutes: 60, phoneNumbers: 'list', phoneNumberIds: '106540352242922' },
+					},
+					credentials: { [META]: { id: String(meta.id), name: meta.name } },
+				},
+				{
+					id: crypto.randomUUID(),
+					name: 'Download Media',
+					type: 'n8n-nodes-whatsapp-providers.sendWhatsApp',
+					typeVersion: 1.1,
+					position: [240, 0],
+					parameters: { authentication: META, operation: 'downloadMedia', mediaReference: '={{ $json.media.id }}', options: { maxMediaMb: 16, outputBinaryPropertyName: 'file' } },
+					credentials: { [META]: { id: String(meta.id), name: meta.name } },
+				},
+			],
+			connections: { 'WhatsApp Trigger': { main: [[{ node: 'Download Media', type: 'main', index: 0 }]] } },
+			settings: { executionOrder: 'v1' },
+		});
+		for (const [nodeName, file, labels] of [
+			[
+				'WhatsApp Trigger',
+				'trigger-options.png',
+				['Also Start This Workflow for Answers', 'Download Media', 'Max Media Size (MB)', 'Allowed Media Hosts', 'Repeated Deliveries', 'Repeated Delivery Window (Minutes)', 'Phone Numbers', 'Phone Number IDs'],
+			],
+			['Download Media', 'download-media.png', ['Media ID or URL', 'Max Media Size (MB)', 'Put Output File in Field']],
+		] as const) {
+			await page.setViewportSize({ width: 1440, height: 1400 });
+			await page.goto(`${url}/workflow/${saved.id}`);
+			const node = page.locator('[data-test-id="canvas-node"]').filter({ hasText: nodeName }).first();
+			await node.waitFor();
+			await node.dblclick();
+			const parameters = page.locator('[data-test-id="ndv"] [data-test-id="node-parameters"]');
+			await parameters.waitFor();
+			for (const label of labels) await parameters.getByText(label, { exact: true }).first().waitFor({ timeout: 20000 });
+			// Send-only options are not offered for a media operation.
+			if (nodeName === 'Download Media') expect(await parameters.getByText('Link Preview', { exact: true }).count()).toBe(0);
+			await page.locator('.el-notification').evaluateAll((toasts) => toasts.forEach((toast) => toast.remove()));
+			await page.waitForTimeout(300);
+			// Down to the last option's input and the Add Option button under it.
+			const box = await around([parameters], 0);
+			const bottoms = await parameters.locator('[data-test-id^="parameter-input-"], [data-test-id="fixed-collection-add-property"], .add-option').evaluateAll((els) =>
+				els.map((el) => el.getBoundingClientRect()).filter((r) => r.height > 0).map((r) => r.bottom),
+			);
+			if (bottoms.length > 0) box.height = Math.min(box.height, Math.max(...bottoms) + 56 - box.y);
+			await page.screenshot({ path: path.join(OUT_DIR, file), clip: box });
+			save(file);
+			await page.keyboard.press('Escape');
+		}
+	});
+
 	it('the template picker (Send WhatsApp 1.1) and the form of the chosen template', async () => {
 		const meta = provisioned.credentials[META];
 		const saved = await host.importWorkflow(client, {
