@@ -117,6 +117,7 @@ async function main() {
     const hook = (provider) => workflows.flatMap((w) => w.webhooks).find((h) => h.provider === provider);
     const metaDemo = byFile('meta-send-template.json');
     const gatewayDemo = byFile('gateway-send-and-status.json');
+    const approval = byFile('meta-approval.json');
 
     console.log(`
   n8n        ${n8n.url}   (n8n ${N8N_VERSION}, log: ${n8n.logFile})
@@ -136,8 +137,10 @@ async function main() {
   3. Execute "${gatewayDemo?.name}": the gateway posts "sent" and "delivered" back to the
      Delivery Status trigger, and two executions appear. A forged request gets 401:
      curl -i -X POST ${hook('gateway')?.url} -H 'content-type: application/json' -d '{"event":"message","from":"+1555"}'
-  4. The phone's Requests tab shows every request the sandbox answered (secrets masked), its stats and faults.
-  5. Open a connection (Overview → Credentials) and click "Test"; or build your own workflow with "Send WhatsApp".
+  4. Execute "${approval?.name}" (${link(approval)}): its question reaches +1 650 555 1234 on the phone
+     with two reply buttons and the execution waits; tap one and it goes on (Send and Wait for Reply).
+  5. The phone's Requests tab shows every request the sandbox answered (secrets masked), its stats and faults.
+  6. Open a connection (Overview → Credentials) and click "Test"; or build your own workflow with "Send WhatsApp".
 
   Data is kept in ${userFolder} (npm start -- --fresh to start over). Ctrl-C stops everything.`);
     // Keep the event loop alive until a signal arrives.
