@@ -7,6 +7,9 @@ import { NodeHelpers, type INode, type INodeParameters, type INodeType } from 'n
 
 import { SendWhatsApp } from '../../nodes/SendWhatsApp/SendWhatsApp.node';
 import { WhatsAppProvidersTrigger } from '../../nodes/WhatsAppProvidersTrigger/WhatsAppProvidersTrigger.node';
+import { MetaWhatsAppCloudApi } from '../../credentials/MetaWhatsAppCloudApi.credentials';
+import { TwilioWhatsAppApi } from '../../credentials/TwilioWhatsAppApi.credentials';
+import { WhatsAppWebhookApi } from '../../credentials/WhatsAppWebhookApi.credentials';
 import fixture from '../fixtures/saved-workflows/before-issue-11.json';
 
 const TYPES: Record<string, INodeType> = {
@@ -34,6 +37,19 @@ describe('workflows saved before issue 11', () => {
 		const sends = nodes.filter(([, node]) => node.type.endsWith('sendWhatsApp')).map(([, node]) => `${String(node.parameters.authentication)} ${String(node.parameters.messageType ?? node.parameters.operation)}`);
 		expect(sends).toEqual(expect.arrayContaining(['metaWhatsAppCloudApi markAsRead', 'twilioWhatsAppApi location', 'whatsAppWebhookApi reaction']));
 		expect(new Set(sends.filter((entry) => entry.startsWith('metaWhatsAppCloudApi')).map((entry) => entry.split(' ')[1])).size).toBe(9);
+	});
+
+	it('every credential the saved nodes name (e.g. whatsAppWebhookApi, now listed from the provider registry) is still a credential type and a credential of its node, shown for its Provider', () => {
+		const credentialTypes = [new TwilioWhatsAppApi(), new MetaWhatsAppCloudApi(), new WhatsAppWebhookApi()].map((type) => type.name);
+		const used = nodes.flatMap(([, node]) => Object.keys(node.credentials ?? {}).map((name) => [node, name] as const));
+		expect(new Set(used.map(([, name]) => name))).toEqual(new Set(['twilioWhatsAppApi', 'metaWhatsAppCloudApi', 'whatsAppWebhookApi']));
+		for (const [node, name] of used) {
+			expect(credentialTypes).toContain(name);
+			const { description } = TYPES[node.type];
+			const offered = (description.credentials ?? []).find((credential) => credential.name === name);
+			expect({ node: node.name, name, offered: Boolean(offered) }).toEqual({ node: node.name, name, offered: true });
+			expect(offered!.displayOptions?.show?.authentication).toEqual([node.parameters.authentication]);
+		}
 	});
 
 	it.each(nodes)('%s: every parameter is kept, with no issue', (_name, node) => {
