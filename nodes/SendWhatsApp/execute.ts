@@ -7,7 +7,7 @@ import { ByteBudget, ExecutionUploads } from '../shared/media';
 import type { OutboundMessage, SendResult } from '../shared/message';
 import { DEFAULT_RETRY_POLICY, pacingSettings } from '../shared/pacing';
 import { PROVIDERS, providerFor } from '../shared/providers';
-import { createTransport } from '../shared/transport';
+import { createPlainTransport, createTransport } from '../shared/transport';
 import { invalidItemError, preflightError, type InvalidItem } from '../shared/validation';
 import { executeMediaOperation, isMediaOperation } from './mediaOperations';
 import { messageFromParameters } from './messageFromParameters';
@@ -69,6 +69,8 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 	const uploads = new ExecutionUploads();
 	const mediaBytes = new ByteBudget();
 
+	// The connection's pace; with a Pace Sharing URL, workers take their share of it through the trigger.
+	const { paceSharingUrl, ...pacing } = pacingSettings(credentials, provider.defaultRatePerSecond, options.messagesPerSecond);
 	return await runItems(
 		this,
 		async (itemIndex) => {
@@ -104,7 +106,15 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			concurrency: Number.isFinite(concurrency) && concurrency >= 1 ? Math.floor(concurrency) : 0,
 			// Executions sending through the same saved connection share its pace; the node can only lower it.
 			limiterKey: `${credentialType}:${node.credentials?.[credentialType]?.id ?? connectionName}`,
-			...pacingSettings(credentials, provider.defaultRatePerSecond, options.messagesPerSecond),
+			...pacing,
+			paceSharing: paceSharingUrl
+				? {
+						url: paceSharingUrl,
+						secret: provider.ask?.secret(credentials) ?? '',
+						transport: createPlainTransport(this),
+						warn: (message: string) => this.logger.warn(`Send WhatsApp (${connectionName}): ${redact(message, secrets)}`),
+					}
+				: undefined,
 			retry: {
 				...DEFAULT_RETRY_POLICY,
 				maxAttempts: Number.isFinite(maxAttempts) && maxAttempts >= 1 ? Math.floor(maxAttempts) : DEFAULT_RETRY_POLICY.maxAttempts,

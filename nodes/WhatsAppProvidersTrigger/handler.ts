@@ -11,6 +11,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { askRegistration, routeAnswers } from '../shared/ask/answers';
 import { redact } from '../shared/errors';
+import { paceLease } from '../shared/paceSharing';
 import { deliveryMemory } from '../shared/dedupe';
 import { defaultMaxBytes, fetchMedia, isMediaRefusal, parseAllowedHosts, type EgressFilter, type MediaFetcher } from '../shared/mediaFetch';
 import { toItem, type InboundEvent, type InboundRequest } from '../shared/inbound';
@@ -100,6 +101,9 @@ export async function handleWebhook(this: IWebhookFunctions): Promise<IWebhookRe
 		parsedBody: req.body,
 	};
 	const secrets = provider.secrets(credentials);
+	// A Send node's process taking its share of the connection's limit (Pace Sharing URL): answered here, starts nothing.
+	const leased = paceLease(String(this.getWorkflow().id ?? ''), provider, credentials, req.headers, body.bytes);
+	if (leased) return leased.reason ? refuse(leased.status, 'Unauthorized', leased.reason) : answer(leased.status, leased.body, 'application/json');
 	// A Send node registering a question answered by text (Send and Wait for Reply).
 	const registered = askRegistration(this, provider, credentials, req.headers, body.bytes);
 	if (registered) return registered.reason ? refuse(registered.status, 'Unauthorized', registered.reason) : answer(registered.status, registered.body, 'application/json');

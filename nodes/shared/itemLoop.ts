@@ -10,8 +10,10 @@ import {
 	withRetries,
 	type Clock,
 	type LimiterRegistry,
+	type PaceSharing,
 	type RetryPolicy,
 } from './pacing';
+import { LEASE_MIN_ITEMS } from './paceSharing';
 import { autoConcurrency, runPool } from './pool';
 
 export interface ItemLoopOptions {
@@ -31,6 +33,8 @@ export interface ItemLoopOptions {
 	 * limit together. Without a key, the pace is this loop's own.
 	 */
 	limiterKey?: string;
+	/** Queue mode: the trigger through which this process takes its share of the connection's limit. */
+	paceSharing?: PaceSharing;
 	/** Where shared limiters live (tests pass their own). */
 	limiters?: LimiterRegistry;
 	/**
@@ -107,6 +111,8 @@ export async function runItems(
 				{ ratePerSecond: options.ratePerSecond, processes: options.processes },
 				options.nodeRatePerSecond,
 				clock,
+				// A few messages take no lease: they adapt like any other, without a round trip to the trigger.
+				count >= LEASE_MIN_ITEMS ? options.paceSharing : undefined,
 			)
 		: undefined;
 	const rate = effectiveRate(options.ratePerSecond, options.nodeRatePerSecond);
@@ -117,7 +123,8 @@ export async function runItems(
 	let stop = false;
 
 	const concurrency = options.concurrency >= 1 ? options.concurrency : autoConcurrency(rate);
-	const outcomes = await runPool(
+	// With a Pace Sharing URL, the process's share is known before the first send (join never throws).
+	const outcomes = await (lease?.ready ?? Promise.resolve()).then(async () => await runPool(
 		count,
 		concurrency,
 		async (itemIndex) => {
@@ -143,7 +150,7 @@ export async function runItems(
 			return { itemIndex, ...outcome };
 		},
 		() => stop,
-	).finally(() => lease?.release());
+	)).finally(() => lease?.release());
 
 	if (!continueOnFail && outcomes.some((outcome) => outcome?.error !== undefined)) {
 		throw accountedFailure(context, outcomes, count, options.report ?? SENDING);

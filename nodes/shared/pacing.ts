@@ -1,19 +1,8 @@
-import { sleep } from 'n8n-workflow';
-
+import { systemClock, type Clock } from './clock';
 import { failureInfo } from './errors';
+import { PaceShare, type PaceShareOptions } from './paceSharing';
 
-/** Time as the limiter and the retry policy see it; tests pass a fake one. */
-export interface Clock {
-	now(): number;
-	sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-	now: () => Date.now(),
-	sleep: async (ms) => {
-		if (ms > 0) await sleep(ms);
-	},
-};
+export { systemClock, type Clock } from './clock';
 
 /**
  * What the item loop waits on before each attempt, and tells how the attempt went. `acquire`
@@ -106,6 +95,8 @@ export const PACER = {
 	 */
 	jitterShare: 0.03,
 	topAbove: 0.97,
+	/** The same while the process holds a share from the trigger (paceSharing.ts): the others are accounted for. */
+	sharedJitterShare: 0.1,
 	/**
 	 * Any other connection throttle means more traffic than the limit (other senders share it, or it
 	 * is lower than configured) and cuts the pace, at most once per round (a 429 to a send granted
@@ -232,8 +223,26 @@ export class AdaptivePacer implements Limiter {
 		this.rate = this.ceiling / processes;
 	}
 
+	/** This process's share of the limit, given by the connection's Pace Sharing URL (0 = none). */
+	private share = 0;
+
 	private get ceiling(): number {
-		return this.limit * (1 - this.margin);
+		return (this.share > 0 ? Math.min(this.limit, this.share) : this.limit) * (1 - this.margin);
+	}
+
+	/**
+	 * This process's share of the connection's limit (paceSharing.ts), or undefined when it has none
+	 * (then it adapts alone, from where it is). A larger share is taken at once: the process that gave
+	 * it back has stopped sending. A smaller one applies to the very next send.
+	 */
+	setShare(share: number | undefined): void {
+		if (!(this.limit > 0)) return;
+		const before = this.ceiling;
+		this.share = share !== undefined && share > 0 ? share : 0;
+		const after = this.ceiling;
+		if (share !== undefined && after > before) this.rate = Math.min(after, this.rate + (after - before));
+		else this.rate = Math.min(this.rate, after);
+		this.restoreTo = Math.min(this.restoreTo, after);
 	}
 
 	/** The current pace in messages per second (0 = no limit). */
@@ -359,7 +368,10 @@ export class AdaptivePacer implements Limiter {
 		const lately = this.refusedSince(now - PACER.recentMs);
 		const recent = lately.answers >= PACER.recentAnswers ? lately.share : lastSecond.share;
 		if (grantedAt >= this.lastCutAt + (recent > PACER.stormShare ? 0 : PACER.holdMs)) {
-			if (lastSecond.share <= PACER.jitterShare && this.rate >= this.ceiling * PACER.topAbove) {
+			// With a share from the trigger the other senders are accounted for: a throttle at the top is jitter
+			// unless a storm of them came (at a share's lower rates one 429 is a larger part of a second's answers).
+			const jitterShare = this.share > 0 ? PACER.sharedJitterShare : PACER.jitterShare;
+			if (lastSecond.share <= jitterShare && this.rate >= this.ceiling * PACER.topAbove) {
 				// Jitter against a strict window: a wider margin, the same pace.
 				this.margin = Math.min(PACER.maxMargin, this.margin + PACER.marginStep);
 				this.lastRelaxAt = now;
@@ -411,8 +423,13 @@ class CappedLimiter implements Limiter {
 export interface PacerLease {
 	limiter: Limiter;
 	pacer: AdaptivePacer;
+	/** Resolves when the first send may go: the process's share is known (or it adapts alone). */
+	ready: Promise<void>;
 	release(): void;
 }
+
+/** How this process takes part in sharing the connection's limit (its Pace Sharing URL). */
+export type PaceSharing = Omit<PaceShareOptions, 'onShare' | 'clock' | 'connection' | 'rate'>;
 
 /**
  * One pacer per saved connection (credential type and ID), shared by the executions of this n8n
@@ -421,19 +438,25 @@ export interface PacerLease {
  * connections in use.
  */
 export class LimiterRegistry {
-	private readonly pacers = new Map<string, { pacer: AdaptivePacer; users: number }>();
+	private readonly pacers = new Map<string, { pacer: AdaptivePacer; users: number; share?: PaceShare; joined: Promise<void> }>();
 
 	/**
 	 * The connection's pacer, for one execution. `nodeRatePerSecond` (0 = none) can only lower the
 	 * pace for this execution; the connection's pace and its pauses hold for everyone.
 	 */
-	use(key: string, settings: PacerSettings, nodeRatePerSecond = 0, clock: Clock = systemClock): PacerLease {
+	use(key: string, settings: PacerSettings, nodeRatePerSecond = 0, clock: Clock = systemClock, sharing?: PaceSharing): PacerLease {
 		let entry = this.pacers.get(key);
 		if (!entry) {
-			entry = { pacer: new AdaptivePacer(settings, clock), users: 0 };
+			entry = { pacer: new AdaptivePacer(settings, clock), users: 0, joined: Promise.resolve() };
 			this.pacers.set(key, entry);
 		} else {
 			entry.pacer.configure(settings);
+		}
+		if (sharing && !entry.share && settings.ratePerSecond > 0) {
+			// The first execution here that shares the pace through the trigger takes the process's lease.
+			const pacer = entry.pacer;
+			entry.share = new PaceShare({ ...sharing, connection: key, rate: settings.ratePerSecond, clock, onShare: (value) => pacer.setShare(value) });
+			entry.joined = entry.share.join();
 		}
 		entry.users++;
 		const held = entry;
@@ -442,10 +465,14 @@ export class LimiterRegistry {
 		return {
 			pacer: held.pacer,
 			limiter: lower ? new CappedLimiter(new RateLimiter(nodeRatePerSecond, clock), held.pacer) : held.pacer,
+			ready: held.joined,
 			release: () => {
 				if (released) return;
 				released = true;
-				if (--held.users <= 0 && this.pacers.get(key) === held) this.pacers.delete(key);
+				if (--held.users <= 0 && this.pacers.get(key) === held) {
+					this.pacers.delete(key);
+					held.share?.release();
+				}
 			},
 		};
 	}
@@ -474,7 +501,7 @@ export function pacingSettings(
 	credentials: Record<string, unknown>,
 	providerDefault: number,
 	nodeOption: unknown,
-): { ratePerSecond: number; nodeRatePerSecond: number; processes: number } {
+): { ratePerSecond: number; nodeRatePerSecond: number; processes: number; paceSharingUrl: string } {
 	const positive = (value: unknown) => {
 		const n = Number(value);
 		return Number.isFinite(n) && n > 0 ? n : 0;
@@ -483,6 +510,7 @@ export function pacingSettings(
 		ratePerSecond: positive(credentials.messagesPerSecond) || providerDefault,
 		nodeRatePerSecond: positive(nodeOption),
 		processes: Math.max(1, Math.floor(positive(credentials.processesSharingLimit) || 1)),
+		paceSharingUrl: typeof credentials.paceSharingUrl === 'string' ? credentials.paceSharingUrl.trim() : '',
 	};
 }
 

@@ -23,5 +23,14 @@ export function pacingProperties(defaultRate: number): INodeProperties[] {
 			description:
 				'Queue mode: how many n8n processes (workers) usually send through this connection at the same time. Each starts at its share of Messages Per Second and adapts from there.',
 		},
+		{
+			displayName: 'Pace Sharing URL',
+			name: 'paceSharingUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://n8n.example.com/webhook/…/whatsapp',
+			description:
+				"Queue mode: the production URL of an active WhatsApp trigger whose connection is of this account. Each worker then takes its share of Messages Per Second from it (the trigger runs on n8n's main instance), and a worker that finishes hands its share to the others at once. Leave empty for one n8n process: then each process finds its share from the provider's answers.",
+		},
 	];
 }

@@ -68,6 +68,7 @@ function report(results, env, { cases, namedCases, problems, loadAverages }) {
 	L.push('node scripts/bench/run.js --cases 1,4   # only some cases; also --short, --out FILE, --json FILE, --no-build, --keep,');
 	L.push('                                        # --n8n-env KEY=VALUE, --package-dir DIR, --trigger-type-version V, --from-json FILE');
 	L.push(`npm run bench -- --case ${namedCases.map((c) => c.id).join(',')}   # only named cases (scripts/bench/cases/)`);
+	L.push('npm run bench -- --case queue --queue-variants 2sw,3sws   # only some queue rows: workers, sw|tb, p (Processes Sharing the Limit), s (Pace Sharing URL)');
 	L.push('```');
 	L.push('');
 	if (problems.length) {

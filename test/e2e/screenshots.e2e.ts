@@ -177,6 +177,10 @@ describeWithBrowser('screenshots of the editor (docs/images)', () => {
 			});
 			// n8n tests the connection when the form opens: against the sandbox, it succeeds.
 			await modal.locator('[data-test-id="credentials-config-container-test-success"]').waitFor({ timeout: 20000 });
+			// Every connection type ends with its pace fields, Pace Sharing URL (queue mode) last.
+			for (const label of ['Messages Per Second', 'Processes Sharing the Limit', 'Pace Sharing URL']) {
+				await expect(modal.getByText(label, { exact: true }).first().isVisible()).resolves.toBe(true);
+			}
 			await page.waitForTimeout(300);
 			await modal.screenshot({ path: path.join(OUT_DIR, file) });
 			save(file);

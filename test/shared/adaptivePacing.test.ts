@@ -170,6 +170,32 @@ describe('AdaptivePacer: one process', () => {
 		expect(provider.rate(end - 5000)).toBeGreaterThanOrEqual(80 * 0.97);
 	});
 
+	it('keeps to the share the Pace Sharing URL gives it, takes a larger share at once, and adapts from where it is when it loses its share', async () => {
+		const clock = new FakeClock();
+		// The other half of the number's 80/s is another worker's: this process may have 40.
+		const provider = new SimulatedProvider(clock, 40, 'slidingWindow');
+		const pacer = new AdaptivePacer({ ratePerSecond: 80 }, clock);
+		pacer.setShare(40);
+		expect(pacer.maxPace).toBeCloseTo(40 * (1 - PACER.margin), 5);
+		expect(pacer.pace).toBeCloseTo(40 * (1 - PACER.margin), 5);
+		const { failed } = await clock.run(broadcast(clock, provider, pacer, 400));
+		expect(failed).toBe(0);
+		expect(provider.rejected).toBe(0);
+		expect(provider.maxInWindow()).toBeLessThanOrEqual(40);
+		expect(provider.rate()).toBeGreaterThanOrEqual(40 * (1 - PACER.margin) * 0.98);
+		// The other worker finished and gave its share back: the whole limit, from the next send.
+		pacer.setShare(80);
+		expect(pacer.pace).toBeCloseTo(80 * (1 - PACER.margin), 5);
+		// Never above the configured rate, whatever the share says.
+		pacer.setShare(200);
+		expect(pacer.maxPace).toBeCloseTo(80 * (1 - PACER.margin), 5);
+		// Back to a share, then the trigger is lost: the ceiling is the connection's, the pace stays and grows from there.
+		pacer.setShare(40);
+		pacer.setShare(undefined);
+		expect(pacer.maxPace).toBeCloseTo(80 * (1 - PACER.margin), 5);
+		expect(pacer.pace).toBeCloseTo(40 * (1 - PACER.margin), 5);
+	});
+
 	it('recovers after a burst of 429s', async () => {
 		const clock = new FakeClock();
 		const provider = new SimulatedProvider(clock, 80, 'slidingWindow');
@@ -298,8 +324,13 @@ describe('one pace per connection', () => {
 	});
 
 	it("the connection's rate comes from the connection; the node's option can only lower it", () => {
-		expect(pacingSettings({}, 80, 0)).toEqual({ ratePerSecond: 80, nodeRatePerSecond: 0, processes: 1 });
-		expect(pacingSettings({ messagesPerSecond: 250, processesSharingLimit: 3 }, 80, 40)).toEqual({ ratePerSecond: 250, nodeRatePerSecond: 40, processes: 3 });
+		expect(pacingSettings({}, 80, 0)).toEqual({ ratePerSecond: 80, nodeRatePerSecond: 0, processes: 1, paceSharingUrl: '' });
+		expect(pacingSettings({ messagesPerSecond: 250, processesSharingLimit: 3, paceSharingUrl: ' https://n8n.example.com/webhook/abc/whatsapp ' }, 80, 40)).toEqual({
+			ratePerSecond: 250,
+			nodeRatePerSecond: 40,
+			processes: 3,
+			paceSharingUrl: 'https://n8n.example.com/webhook/abc/whatsapp',
+		});
 		const registry = new LimiterRegistry();
 		const lease = registry.use('k', { ratePerSecond: 80 }, 200);
 		expect(lease.limiter).toBe(lease.pacer); // 200 > 80: the node's option does not raise the pace

@@ -23,19 +23,41 @@ export const FORWARD_TIMEOUT_MS = 8_000;
 /** The answer as forwarded: the normalised event without its raw payload. */
 export type ForwardedAnswer = Omit<InboundEvent, 'raw' | 'account' | 'businessAccount'>;
 
+/**
+ * One signed hop between this package's nodes: its own key label (derived from the connection's
+ * secret, so the secret itself keys nothing else) and headers, and what the refusals call it.
+ */
+export interface SignedHop {
+	label: string;
+	signatureHeader: string;
+	timestampHeader: string;
+	/** What is signed ("answer"), and who sends it, for the refusal reasons. */
+	what: string;
+	from: string;
+}
+
+/** Trigger → Send WhatsApp: an answer (and Send → trigger: a question's registration). */
+export const ASK_HOP: SignedHop = {
+	label: 'n8n-whatsapp-providers/ask/v1',
+	signatureHeader: ASK_SIGNATURE_HEADER,
+	timestampHeader: ASK_TIMESTAMP_HEADER,
+	what: 'answer',
+	from: 'a WhatsApp trigger',
+};
+
 /** The forward key: derived from the provider secret, so the secret itself never keys anything else. */
-export function askKey(providerSecret: string): Buffer {
-	return createHmac('sha256', providerSecret).update('n8n-whatsapp-providers/ask/v1').digest();
+export function askKey(providerSecret: string, hop: SignedHop = ASK_HOP): Buffer {
+	return createHmac('sha256', providerSecret).update(hop.label).digest();
 }
 
 function mac(key: Buffer, timestamp: string, body: string | Buffer): string {
 	return createHmac('sha256', key).update(`${timestamp}.`).update(body).digest('hex');
 }
 
-/** The headers that prove a forward came from a trigger holding the same connection secret. */
-export function signForward(providerSecret: string, body: string, now = Date.now()): Record<string, string> {
+/** The headers that prove a forward came from a node holding the same connection secret. */
+export function signForward(providerSecret: string, body: string, now = Date.now(), hop: SignedHop = ASK_HOP): Record<string, string> {
 	const timestamp = String(Math.floor(now / 1000));
-	return { [ASK_TIMESTAMP_HEADER]: timestamp, [ASK_SIGNATURE_HEADER]: `v1=${mac(askKey(providerSecret), timestamp, body)}` };
+	return { [hop.timestampHeader]: timestamp, [hop.signatureHeader]: `v1=${mac(askKey(providerSecret, hop), timestamp, body)}` };
 }
 
 function headerValue(headers: Record<string, unknown>, name: string): string | undefined {
@@ -44,14 +66,20 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
 }
 
 /** Why a forward is refused, or undefined when it is genuine and fresh. */
-export function verifyForward(providerSecret: string, headers: Record<string, unknown>, body: Buffer, now = Date.now()): string | undefined {
-	if (!providerSecret) return 'the connection has no secret to check answers with';
-	const signature = headerValue(headers, ASK_SIGNATURE_HEADER);
-	const timestamp = headerValue(headers, ASK_TIMESTAMP_HEADER);
-	if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return 'no answer signature (not forwarded by a WhatsApp trigger)';
-	if (Math.abs(now - Number(timestamp) * 1000) > MAX_SKEW_MS) return 'the answer signature is too old';
-	if (!safeEqual(signature, `v1=${mac(askKey(providerSecret), timestamp, body)}`)) {
-		return "the answer signature does not match (the trigger's connection is of another account, or the request is forged)";
+export function verifyForward(
+	providerSecret: string,
+	headers: Record<string, unknown>,
+	body: Buffer,
+	now = Date.now(),
+	hop: SignedHop = ASK_HOP,
+): string | undefined {
+	if (!providerSecret) return `the connection has no secret to check ${hop.what}s with`;
+	const signature = headerValue(headers, hop.signatureHeader);
+	const timestamp = headerValue(headers, hop.timestampHeader);
+	if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return `no ${hop.what} signature (not sent by ${hop.from})`;
+	if (Math.abs(now - Number(timestamp) * 1000) > MAX_SKEW_MS) return `the ${hop.what} signature is too old`;
+	if (!safeEqual(signature, `v1=${mac(askKey(providerSecret, hop), timestamp, body)}`)) {
+		return `the ${hop.what} signature does not match (the other node's connection is of another account, or the request is forged)`;
 	}
 	return undefined;
 }

@@ -26,7 +26,7 @@ async function runTogether(ctx, client, sb, { label, runs, shape, workers }) {
 	const saved = [];
 	for (const r of runs) {
 		const runId = crypto.randomBytes(4).toString('hex');
-		saved.push({ ...r, wf: await h.importWorkflow(client, sendWorkflow(`Bench: ${label} (${r.name})`, r.count, runId, ourSender(r.cred, r.options))) });
+		saved.push({ ...r, runId, wf: await h.importWorkflow(client, sendWorkflow(`Bench: ${label} (${r.name})`, r.count, runId, ourSender(r.cred, r.options))) });
 	}
 	const t0 = Date.now();
 	const started = await Promise.all(saved.map((s) => h.runWorkflowManually(client, s.wf.id, { triggerName: 'Start' })));
@@ -35,6 +35,8 @@ async function runTogether(ctx, client, sb, { label, runs, shape, workers }) {
 	const stats = sb.stats();
 	const accepted = await (await fetch(`${sb.url}/__sandbox/messages?provider=meta&limit=1000000`)).json();
 	const acceptedIds = new Set(accepted.map((m) => m.id));
+	// BENCH_DUMP=<path prefix>: every accepted message's time and text, per run, to look at the pace second by second.
+	if (process.env.BENCH_DUMP) fs.writeFileSync(`${process.env.BENCH_DUMP}-${label.replace(/\W+/g, '_').slice(0, 60)}-${shape}.json`, JSON.stringify({ runs: saved.map((x) => x.runId ?? ''), accepted: accepted.map((m) => ({ at: m.at, text: JSON.stringify(m).slice(0, 400) })) }));
 	const times = accepted.map((m) => m.at).sort((a, b) => a - b);
 	const spanMs = times.length > 1 ? times[times.length - 1] - times[0] : 0;
 	const rate = spanMs > 0 ? ((times.length - 1) * 1000) / spanMs : NaN;
@@ -207,7 +209,10 @@ const queueMode = {
 			return [];
 		}
 		const variants = ctx.SHORT
-			? [{ workers: 2, shape: 'slidingWindow', count: 250 }]
+			? [
+					{ workers: 2, shape: 'slidingWindow', count: 250 },
+					{ workers: 2, shape: 'slidingWindow', count: 250, sharing: true },
+				]
 			: [
 					{ workers: 2, shape: 'tokenBucket', count: 1000 },
 					{ workers: 2, shape: 'slidingWindow', count: 1000 },
@@ -216,7 +221,17 @@ const queueMode = {
 					// The connection's Processes Sharing the Limit set to the number of workers.
 					{ workers: 2, shape: 'slidingWindow', count: 1000, processes: 2 },
 					{ workers: 3, shape: 'slidingWindow', count: 1000, processes: 3 },
+					// The connection's Pace Sharing URL: an active WhatsApp trigger on the main instance gives each worker its share.
+					{ workers: 2, shape: 'tokenBucket', count: 1000, sharing: true },
+					{ workers: 2, shape: 'slidingWindow', count: 1000, sharing: true },
+					{ workers: 3, shape: 'tokenBucket', count: 1000, sharing: true },
+					{ workers: 3, shape: 'slidingWindow', count: 1000, sharing: true },
 				];
+		// --queue-variants 2sw,3sws: only some rows (workers, sw|tb, p = Processes Sharing the Limit, s = Pace Sharing URL).
+		const only = String(require('../options.js').option('queue-variants', '') || '').split(',').filter(Boolean);
+		const keyOf = (v) => `${v.workers}${v.shape === 'slidingWindow' ? 'sw' : 'tb'}${v.processes ? 'p' : ''}${v.sharing ? 's' : ''}`;
+		if (only.length > 0) variants.splice(0, variants.length, ...variants.filter((v) => only.includes(keyOf(v))));
+		if (variants.length === 0) return [];
 		const most = Math.max(...variants.map((v) => v.workers));
 		const userFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-bench-queue-'));
 		ctx.userFolders.push(userFolder);
@@ -243,16 +258,42 @@ const queueMode = {
 			const client = await h.setupOwner(main.url, h.DEFAULT_OWNER);
 			const cred = await ctx.metaCredential(client, ctx.sb, 'Bench Meta (queue)');
 			const shared = {};
+			let sharingCred;
+			if (variants.some((v) => v.sharing)) {
+				// The trigger the workers share the pace through: active on the main instance, a connection of the same account.
+				const webhookId = crypto.randomUUID();
+				const { PKG, META, TRIGGER_TYPE_VERSION } = require('../options.js');
+				const trigger = await h.importWorkflow(client, {
+					name: 'Bench: pace sharing trigger',
+					nodes: [
+						{
+							id: crypto.randomUUID(),
+							name: 'WhatsApp Trigger',
+							type: `${PKG}.whatsAppProvidersTrigger`,
+							typeVersion: TRIGGER_TYPE_VERSION,
+							position: [0, 0],
+							webhookId,
+							parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false },
+							credentials: { [META]: { id: cred.id, name: cred.name } },
+						},
+					],
+					connections: {},
+					settings: { executionOrder: 'v1' },
+				});
+				await h.activateWorkflow(client, trigger.id);
+				const url = `${main.url.replace(/\/+$/, '')}/webhook/${webhookId}/whatsapp`;
+				sharingCred = await ctx.metaCredential(client, ctx.sb, 'Bench Meta (queue, pace shared)', { paceSharingUrl: url });
+			}
 			for (const v of variants) {
-				ctx.noteLoad(`queue ${v.workers}${v.shape === 'slidingWindow' ? ' sw' : ' tb'}${v.processes ? ` p${v.processes}` : ''}`);
+				ctx.noteLoad(`queue ${v.workers}${v.shape === 'slidingWindow' ? ' sw' : ' tb'}${v.processes ? ` p${v.processes}` : ''}${v.sharing ? ' shared' : ''}`);
 				configureSandbox(ctx.sb, v.shape);
-				let connection = cred;
+				let connection = v.sharing ? sharingCred : cred;
 				if (v.processes) {
 					shared[v.processes] ??= await ctx.metaCredential(client, ctx.sb, `Bench Meta (queue, ${v.processes} processes)`, { processesSharingLimit: v.processes });
 					connection = shared[v.processes];
 				}
 				const row = await runTogether(ctx, client, ctx.sb, {
-					label: `Queue mode, ${v.workers} workers, ${v.count.toLocaleString('en-US')} messages each${v.processes ? `, connection's Processes Sharing the Limit ${v.processes}` : ''}`,
+					label: `Queue mode, ${v.workers} workers, ${v.count.toLocaleString('en-US')} messages each${v.processes ? `, connection's Processes Sharing the Limit ${v.processes}` : ''}${v.sharing ? ', pace shared through the trigger (Pace Sharing URL)' : ''}`,
 					shape: v.shape,
 					workers: v.workers,
 					runs: Array.from({ length: v.workers }, (_, i) => ({ name: `execution ${i + 1}`, count: v.count, cred: connection, options: {} })),
@@ -273,7 +314,8 @@ const queueMode = {
 	report(rows) {
 		return [
 			`Queue mode: Redis, a main instance and one worker per execution (\`N8N_CONCURRENCY_PRODUCTION_LIMIT=1\`, manual executions offloaded to the workers), each execution ${rows[0]?.count / rows[0]?.executions || ''} messages through the same Meta connection at its defaults, ` +
-				`started at the same moment, against each limiter shape (the last rows: the connection's Processes Sharing the Limit set to the number of workers, so that each starts at its share) at ${LIMIT}/s with ${LATENCY_MS} ms latency. The workers share no state: each adapts to the provider's answers. ` +
+				`started at the same moment, against each limiter shape at ${LIMIT}/s with ${LATENCY_MS} ms latency. Without a Pace Sharing URL the workers share no state: each adapts to the provider's answers (rows with Processes Sharing the Limit set to the number of workers start each at its share). ` +
+				"With the connection's Pace Sharing URL (the rows that say so), an active WhatsApp trigger on the main instance gives each worker its share of the limit (leases renewed every 250 ms; a finished worker's share goes to the others at once). " +
 				'Targets: together ≥ 0.90 of the limit, 429s ≤ 3 % of attempts, nothing lost or duplicated, no error items.',
 			'',
 			...table(rows),
