@@ -2,13 +2,17 @@
  * Sharing one connection's Messages Per Second between n8n processes (queue-mode workers) through an
  * active WhatsApp trigger, which runs on n8n's main instance: each worker's pacer holds a lease there
  * and sends at the share the trigger gives it (the limit ÷ the processes holding a lease). A worker
- * that finishes gives its share back at once; one that stops answering loses it after `LEASE_TTL_MS`.
+ * that finishes gives its share back; one that stops answering loses it after `LEASE_TTL_MS`.
  *
- * The trigger keeps the leases in memory (this process's map below): nothing is stored, no server is
- * added. Requests carry a MAC derived from the connection's secret, like answers (ask/forward.ts), so
- * only Send nodes with a connection of the same account take part. Without a Pace Sharing URL, or
- * while the trigger cannot be reached, each process finds its share from the provider's answers alone
- * (pacing.ts).
+ * The trigger keeps the leases in memory (this process's maps below): nothing is stored, no server is
+ * added. Requests carry a MAC derived from the connection's secret, like answers (ask/forward.ts), and
+ * a sequence number per holder, so only Send nodes with a connection of the same account take part
+ * and a replayed request changes nothing. Without a Pace Sharing URL, or while the trigger cannot be
+ * used, each process finds its share from the provider's answers alone (pacing.ts).
+ *
+ * Never more than the limit at the provider: a smaller share applies to the holder's very next send;
+ * a newcomer starts only once every other holder has renewed since it joined (so they have slowed
+ * down); a larger share is taken only when a second answer, a heartbeat later, confirms it.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -25,21 +29,30 @@ export const PACE_HOP: SignedHop = {
 	timestampHeader: 'x-wa-pace-ts',
 	what: 'pace lease',
 	from: 'a Send WhatsApp node',
+	maxSkewMs: 30_000,
 };
 
 /** How often a holder renews its lease (and learns its share). */
 export const HEARTBEAT_MS = 250;
 /** A lease not renewed for this long is gone: its share goes to the others. */
 export const LEASE_TTL_MS = 1500;
+/** A newcomer asks this often whether the others have slowed down for it... */
+const JOIN_POLL_MS = 50;
+/** ...and starts anyway after this long (a holder that does not renew loses its lease soon after). */
+const JOIN_WAIT_MS = 1500;
 /** While the trigger cannot be used, how often a holder asks again. */
 const RETRY_MS = 5000;
 /** How long a lease request may take before the holder sends on its own. */
-const REQUEST_TIMEOUT_MS = 2000;
+const REQUEST_TIMEOUT_MS = 1000;
 /** An execution sending fewer messages takes no lease (no round trip to the trigger for a reply or two). */
 export const LEASE_MIN_ITEMS = 10;
 /** Bounds on what an (authenticated) caller can make the trigger keep. */
 const MAX_CONNECTIONS = 100;
 const MAX_HOLDERS = 100;
+const MAX_KNOWN = 1000;
+
+/** This n8n process, as the trigger side: a holder that hears from two learns the leases are not kept in one place. */
+const INSTANCE = randomUUID();
 
 /** The body of a lease request. */
 export interface PaceLeaseRequest {
@@ -48,6 +61,8 @@ export interface PaceLeaseRequest {
 	connection: string;
 	/** One process's pacer (random per pacer). */
 	holder: string;
+	/** Increases with each request of the holder: an older or repeated one changes nothing. */
+	seq: number;
 	/** The connection's Messages Per Second. */
 	rate: number;
 	release?: boolean;
@@ -58,13 +73,21 @@ export interface PaceLeaseAnswer {
 	/** This holder's share in messages per second. */
 	share: number;
 	holders: number;
-	/** A new holder waits this long before its first send, so that the others have slowed down first. */
-	startAfterMs: number;
+	/** A newcomer waits (asks again shortly) until every other holder has renewed since it joined. */
+	wait: boolean;
 	heartbeatMs: number;
+	/** The n8n process that keeps the leases. */
+	instance: string;
 }
 
-/** Leases per trigger workflow and connection: holder → when its lease ends. */
-const tables = new Map<string, Map<string, number>>();
+interface Lease {
+	until: number;
+	joinedAt: number;
+	seenAt: number;
+}
+
+/** Per trigger workflow and connection: the live leases, and every holder's last sequence number (replays). */
+const tables = new Map<string, { live: Map<string, Lease>; known: Map<string, { seq: number; released: boolean; forgetAt: number }> }>();
 
 /** Forgets every lease (tests; a restart does the same). */
 export function clearPaceLeases(): void {
@@ -80,9 +103,25 @@ function json(status: number, body: unknown): { status: number; body: string } {
 	return { status, body: JSON.stringify(body) };
 }
 
+function wellFormed(request: PaceLeaseRequest | undefined): request is PaceLeaseRequest {
+	const rate = Number(request?.rate);
+	return (
+		request?.kind === 'pace-lease' &&
+		typeof request.connection === 'string' &&
+		typeof request.holder === 'string' &&
+		request.connection.length <= 200 &&
+		request.holder.length <= 100 &&
+		Number.isSafeInteger(request.seq) &&
+		request.seq > 0 &&
+		rate > 0 &&
+		Number.isFinite(rate)
+	);
+}
+
 /**
  * The trigger's side: a lease request from a Send node, or undefined when the request is not one
- * (then the provider's verification runs as usual). A forged or malformed request changes nothing.
+ * (then the provider's verification runs as usual). A forged, replayed or malformed request changes
+ * nothing.
  */
 export function paceLease(
 	scope: string,
@@ -96,47 +135,40 @@ export function paceLease(
 	const bytes = body ?? Buffer.alloc(0);
 	const why = verifyForward(provider.ask?.secret(credentials) ?? '', headers, bytes, now, PACE_HOP);
 	if (why) return { ...json(401, { error: 'Unauthorized' }), reason: `pace lease refused: ${why}` };
-	let request: PaceLeaseRequest;
+	let request: PaceLeaseRequest | undefined;
 	try {
 		request = JSON.parse(bytes.toString('utf8')) as PaceLeaseRequest;
 	} catch {
-		return json(400, { error: 'Malformed pace lease' });
+		request = undefined;
 	}
-	const rate = Number(request?.rate);
-	if (
-		request?.kind !== 'pace-lease' ||
-		typeof request.connection !== 'string' ||
-		typeof request.holder !== 'string' ||
-		request.connection.length > 200 ||
-		request.holder.length > 100 ||
-		!(rate > 0) ||
-		!Number.isFinite(rate)
-	) {
-		return json(400, { error: 'Malformed pace lease' });
-	}
+	if (!wellFormed(request)) return json(400, { error: 'Malformed pace lease' });
 	const key = `${scope}\n${request.connection}`;
 	let table = tables.get(key);
 	if (!table) {
 		if (tables.size >= MAX_CONNECTIONS) {
-			for (const [other, leases] of tables) if (![...leases.values()].some((until) => until > now)) tables.delete(other);
+			for (const [other, { live }] of tables) if (![...live.values()].some((lease) => lease.until > now)) tables.delete(other);
 			if (tables.size >= MAX_CONNECTIONS) return json(429, { error: 'Too many connections share their pace here' });
 		}
-		table = new Map();
+		table = { live: new Map(), known: new Map() };
 		tables.set(key, table);
 	}
-	for (const [holder, until] of table) if (until <= now) table.delete(holder);
-	const isNew = !table.has(request.holder);
-	if (request.release) table.delete(request.holder);
-	else if (isNew && table.size >= MAX_HOLDERS) return json(429, { error: 'Too many processes share this pace' });
-	else table.set(request.holder, now + LEASE_TTL_MS);
-	if (table.size === 0) tables.delete(key);
-	const holders = Math.max(1, table.size);
-	const answer: PaceLeaseAnswer = {
-		share: rate / holders,
-		holders,
-		startAfterMs: isNew && !request.release && holders > 1 ? HEARTBEAT_MS + 50 : 0,
-		heartbeatMs: HEARTBEAT_MS,
-	};
+	const { live, known } = table;
+	for (const [holder, lease] of live) if (lease.until <= now) live.delete(holder);
+	for (const [holder, seen] of known) if (seen.forgetAt <= now && !live.has(holder)) known.delete(holder);
+	const seen = known.get(request.holder);
+	// A replay (or a request overtaken by a newer one) and anything after a release change nothing.
+	if (seen && (seen.released || request.seq <= seen.seq)) return json(409, { error: 'Stale pace lease' });
+	const current = live.get(request.holder);
+	if (!request.release && !current && (live.size >= MAX_HOLDERS || known.size >= MAX_KNOWN)) return json(429, { error: 'Too many processes share this pace' });
+	// Remembered for as long as a signature of it is accepted.
+	known.set(request.holder, { seq: request.seq, released: request.release === true, forgetAt: now + (PACE_HOP.maxSkewMs ?? 30_000) + 1000 });
+	if (request.release) live.delete(request.holder);
+	else live.set(request.holder, { until: now + LEASE_TTL_MS, joinedAt: current?.joinedAt ?? now, seenAt: now });
+	const mine = live.get(request.holder);
+	// A newcomer waits until every other holder has renewed since it joined: they have slowed down for it.
+	const wait = mine !== undefined && [...live.entries()].some(([holder, lease]) => holder !== request.holder && lease.seenAt < mine.joinedAt);
+	const holders = Math.max(1, live.size);
+	const answer: PaceLeaseAnswer = { share: Number(request.rate) / holders, holders, wait, heartbeatMs: HEARTBEAT_MS, instance: INSTANCE };
 	return json(200, answer);
 }
 
@@ -152,9 +184,12 @@ export interface PaceShareOptions {
 	clock: Clock;
 	/** Called with each new share, or undefined when the lease is lost (the pacer adapts alone). */
 	onShare(share: number | undefined): void;
-	/** Told once when the trigger cannot be used, with why and how to fix it. */
+	/** Told when the trigger cannot be used, with why and how to fix it (once per problem and connection in this process). */
 	warn(message: string): void;
 }
+
+/** Problems already told, per connection, in this process. */
+const told = new Set<string>();
 
 /**
  * One process's lease on a connection's pace: taken before the first send, renewed every
@@ -163,44 +198,70 @@ export interface PaceShareOptions {
 export class PaceShare {
 	readonly holder = randomUUID();
 
+	private seq = 0;
+
 	private released = false;
 
-	private warned = false;
+	/** The trigger did not answer as one: not asked again. */
+	private gaveUp = false;
+
+	private everGranted = false;
 
 	private lastGrantedAt = 0;
 
+	/** The last share answered, and the one applied (an increase waits for a second answer). */
+	private lastAnswered = 0;
+
+	private applied = 0;
+
+	private instance: string | undefined;
+
+	private inflight: Promise<unknown> = Promise.resolve();
+
 	constructor(private readonly options: PaceShareOptions) {}
 
-	/** Takes the lease (and waits as long as the trigger asks a new holder to). Never throws. */
+	/** Takes the lease; resolves when this process may send (the others have slowed down). Never throws. */
 	async join(): Promise<void> {
-		const answer = await this.request(false);
-		if (answer && answer.startAfterMs > 0) await this.options.clock.sleep(Math.min(answer.startAfterMs, 2000));
-		void this.renew(answer?.heartbeatMs ?? HEARTBEAT_MS);
+		const { clock } = this.options;
+		const started = clock.now();
+		let answer = await this.ask(false);
+		while (answer?.wait && !this.released && clock.now() - started < JOIN_WAIT_MS) {
+			await clock.sleep(JOIN_POLL_MS);
+			answer = await this.ask(false);
+		}
+		void this.renew();
 	}
 
-	/** Gives the share back to the others (best effort, not awaited by the sender). */
+	/** Gives the share back to the others (best effort, after any request still on its way). */
 	release(): void {
 		if (this.released) return;
 		this.released = true;
-		void this.request(true);
+		if (this.everGranted) void this.inflight.then(async () => await this.request(true));
 	}
 
-	private async renew(heartbeatMs: number): Promise<void> {
-		let every = Math.min(Math.max(heartbeatMs || HEARTBEAT_MS, 50), 1000);
-		while (!this.released) {
+	private async renew(): Promise<void> {
+		const { clock } = this.options;
+		let failures = 0;
+		while (!this.released && !this.gaveUp) {
 			// While the trigger cannot be used, asked again now and then only (a release ends the wait).
-			const wait = this.lastGrantedAt > 0 ? every : RETRY_MS;
-			for (let waited = 0; waited < wait && !this.released; waited += every) await this.options.clock.sleep(Math.min(every, wait - waited));
-			if (this.released) return;
-			const answer = await this.request(false);
-			if (answer) every = Math.min(Math.max(answer.heartbeatMs, 50), 1000);
+			const wait = failures >= 2 || !this.everGranted ? RETRY_MS : HEARTBEAT_MS;
+			for (let waited = 0; waited < wait && !this.released; waited += HEARTBEAT_MS) await clock.sleep(Math.min(HEARTBEAT_MS, wait - waited));
+			if (this.released || this.gaveUp) return;
+			failures = (await this.ask(false)) ? 0 : failures + 1;
 		}
+	}
+
+	private async ask(release: boolean): Promise<PaceLeaseAnswer | undefined> {
+		const pending = this.request(release);
+		this.inflight = pending.catch(() => undefined);
+		return await pending;
 	}
 
 	private async request(release: boolean): Promise<PaceLeaseAnswer | undefined> {
 		const { url, secret, connection, rate, transport, clock } = this.options;
-		const body = JSON.stringify({ kind: 'pace-lease', connection, holder: this.holder, rate, ...(release ? { release: true } : {}) });
-		const result = !secret ? undefined : await transport({
+		this.seq++;
+		const body = JSON.stringify({ kind: 'pace-lease', connection, holder: this.holder, seq: this.seq, rate, ...(release ? { release: true } : {}) });
+		const result = await transport({
 			method: 'POST',
 			url,
 			body,
@@ -208,33 +269,65 @@ export class PaceShare {
 			headers: { 'content-type': 'application/json', ...signForward(secret, body, clock.now(), PACE_HOP) },
 			timeout: REQUEST_TIMEOUT_MS,
 		});
-		if (release) return undefined;
+		if (release || this.released) return undefined;
 		let answer: PaceLeaseAnswer | undefined;
 		let problem: string | undefined;
-		if (!result) problem = 'the connection has no secret to sign the lease with';
-		else if (result.kind === 'network') problem = `${result.message}: check that the URL is the trigger's production URL and reachable from the workers`;
-		else if (result.response.statusCode === 401) problem = "the trigger refused the lease (HTTP 401): its connection must be of the same account as this one (the same secret)";
-		else if (result.response.statusCode !== 200) problem = `the trigger answered HTTP ${result.response.statusCode}: activate the workflow of the WhatsApp trigger whose production URL this is`;
+		if (result.kind === 'network') problem = `${result.message}: check that the URL is the trigger's Production URL and that the workers can reach it`;
+		else if (result.response.statusCode === 401) problem = 'the trigger refused the lease (HTTP 401): its connection must be of the same account as this one (the same secret)';
+		else if (result.response.statusCode === 404) problem = "the trigger answered HTTP 404: activate the trigger's workflow, and use its Production URL (not the Test URL)";
+		else if (result.response.statusCode !== 200) problem = `the trigger answered HTTP ${result.response.statusCode}`;
 		else {
 			const parsed = (typeof result.response.body === 'string' ? safeParse(result.response.body) : result.response.body) as Partial<PaceLeaseAnswer> | undefined;
-			if (parsed && Number(parsed.share) > 0) {
-				answer = { share: Number(parsed.share), holders: Number(parsed.holders) || 1, startAfterMs: Number(parsed.startAfterMs) || 0, heartbeatMs: Number(parsed.heartbeatMs) || HEARTBEAT_MS };
-			} else problem = 'the URL did not answer as a WhatsApp trigger of this package does (is it the trigger’s production URL?)';
+			if (parsed && Number(parsed.share) > 0 && typeof parsed.instance === 'string') {
+				answer = { share: Number(parsed.share), holders: Number(parsed.holders) || 1, wait: parsed.wait === true, heartbeatMs: Number(parsed.heartbeatMs) || HEARTBEAT_MS, instance: parsed.instance };
+			} else {
+				// Something else answers there (n8n's Webhook node would start an execution each time): never asked again.
+				this.gaveUp = true;
+				problem = "the URL did not answer as a WhatsApp trigger of this package does: use the Production URL of a WhatsApp trigger's active workflow";
+			}
 		}
-		const now = clock.now();
 		if (answer) {
-			this.lastGrantedAt = now;
-			this.options.onShare(answer.share);
+			this.granted(answer);
 			return answer;
 		}
-		if (!this.warned) {
-			this.warned = true;
-			this.options.warn(`Pace Sharing URL not used: ${problem}. Meanwhile this process finds its share from the provider's answers.`);
+		this.tell(problem ?? 'no answer');
+		// Lost: the others will take this share over; adapt alone (from the share it had) until the trigger answers again.
+		if (this.everGranted && clock.now() - this.lastGrantedAt >= LEASE_TTL_MS && this.applied > 0) {
+			this.applied = 0;
+			this.lastAnswered = 0;
+			this.options.onShare(undefined);
 		}
-		// Lost: the others will take this share over; adapt alone until the trigger answers again.
-		if (now - this.lastGrantedAt >= LEASE_TTL_MS) this.options.onShare(undefined);
 		return undefined;
 	}
+
+	private granted(answer: PaceLeaseAnswer): void {
+		this.everGranted = true;
+		this.lastGrantedAt = this.options.clock.now();
+		if (this.instance !== undefined && answer.instance !== this.instance) {
+			this.tell('its answers come from more than one n8n process (multi-main, separate webhook processes, or the main instance restarted): each keeps its own leases, so the shares can add up to more than the limit. Point Pace Sharing URL at one instance');
+		}
+		this.instance = answer.instance;
+		// A smaller share applies at once; a larger one once a second answer confirms it (a restarted trigger, a
+		// lease that lapsed while its worker was busy: the others may not have slowed down yet).
+		const share = this.applied === 0 ? answer.share : answer.share <= this.applied ? answer.share : Math.min(answer.share, this.lastAnswered);
+		this.lastAnswered = answer.share;
+		if (share !== this.applied) {
+			this.applied = share;
+			this.options.onShare(share);
+		}
+	}
+
+	private tell(problem: string): void {
+		const key = `${this.options.connection}\n${problem}`;
+		if (told.has(key)) return;
+		told.add(key);
+		this.options.warn(`Pace Sharing URL not used as it should be: ${problem}. Meanwhile this process finds its share from the provider's answers.`);
+	}
+}
+
+/** Forgets which problems were told (tests). */
+export function clearPaceWarnings(): void {
+	told.clear();
 }
 
 function safeParse(text: string): unknown {

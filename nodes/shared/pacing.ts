@@ -226,21 +226,27 @@ export class AdaptivePacer implements Limiter {
 	/** This process's share of the limit, given by the connection's Pace Sharing URL (0 = none). */
 	private share = 0;
 
+	private everShared = false;
+
 	private get ceiling(): number {
 		return (this.share > 0 ? Math.min(this.limit, this.share) : this.limit) * (1 - this.margin);
 	}
 
 	/**
 	 * This process's share of the connection's limit (paceSharing.ts), or undefined when it has none
-	 * (then it adapts alone, from where it is). A larger share is taken at once: the process that gave
-	 * it back has stopped sending. A smaller one applies to the very next send.
+	 * (then it adapts alone, from where it is). The first share sets the pace; a larger one later is
+	 * taken at once (paceSharing.ts confirms it first), a smaller one applies to the very next send.
 	 */
 	setShare(share: number | undefined): void {
 		if (!(this.limit > 0)) return;
 		const before = this.ceiling;
 		this.share = share !== undefined && share > 0 ? share : 0;
 		const after = this.ceiling;
-		if (share !== undefined && after > before) this.rate = Math.min(after, this.rate + (after - before));
+		if (share !== undefined && !this.everShared) {
+			// The first share replaces the start at Processes Sharing the Limit: the trigger knows who sends.
+			this.everShared = true;
+			this.rate = after;
+		} else if (share !== undefined && after > before) this.rate = Math.min(after, this.rate + (after - before));
 		else this.rate = Math.min(this.rate, after);
 		this.restoreTo = Math.min(this.restoreTo, after);
 	}

@@ -30,7 +30,7 @@ export function pacingProperties(defaultRate: number): INodeProperties[] {
 			default: '',
 			placeholder: 'https://n8n.example.com/webhook/…/whatsapp',
 			description:
-				"Queue mode: the production URL of an active WhatsApp trigger whose connection is of this account. Each worker then takes its share of Messages Per Second from it (the trigger runs on n8n's main instance), and a worker that finishes hands its share to the others at once. Leave empty for one n8n process: then each process finds its share from the provider's answers.",
+				"Queue mode: the production URL of an active WhatsApp trigger whose connection is of this account. Each worker then takes its share of Messages Per Second from it (the trigger runs on n8n's main instance), and a worker that finishes hands its share to the others. Leave empty for one n8n process: then each process finds its share from the provider's answers.",
 		},
 	];
 }

@@ -28,9 +28,13 @@ afterAll(async () => {
 });
 
 const CONNECTION = 'metaWhatsAppCloudApi:e2e-pace';
+/** Each holder's requests carry an increasing sequence number. */
+const seqs = new Map<string, number>();
 
 async function lease(holder: string, extra: Record<string, unknown> = {}, secret = accounts.meta.appSecret, connection = CONNECTION) {
-	const body = JSON.stringify({ kind: 'pace-lease', connection, holder, rate: 80, ...extra });
+	const seq = (seqs.get(holder) ?? 0) + 1;
+	seqs.set(holder, seq);
+	const body = JSON.stringify({ kind: 'pace-lease', connection, holder, seq, rate: 80, ...extra });
 	return await signedPost(body, secret);
 }
 
@@ -51,6 +55,10 @@ describe('the trigger keeps a connection’s pace leases', () => {
 		expect(await lease('b')).toEqual({ status: 200, json: expect.objectContaining({ share: 40, holders: 2 }) });
 		const forged = await lease('c', {}, 'not-the-app-secret');
 		expect(forged.status).toBe(401);
+		// A replayed request (the same holder and sequence number) changes nothing.
+		seqs.set('b', (seqs.get('b') ?? 1) - 1);
+		expect((await lease('b', { release: true })).status).toBe(409);
+		seqs.set('b', (seqs.get('b') ?? 0) + 1);
 		expect(await lease('a')).toEqual({ status: 200, json: expect.objectContaining({ share: 40, holders: 2 }) });
 		await lease('b', { release: true });
 		expect(await lease('a')).toEqual({ status: 200, json: expect.objectContaining({ share: 80, holders: 1 }) });
@@ -103,9 +111,9 @@ describe('the trigger keeps a connection’s pace leases', () => {
 		expect(execution.status).toBe('success');
 		expect(await sentSoFar()).toBe(count);
 		// Done: the node gave its lease back.
-		const after = await lease('observer', { rate: 20 }, accounts.meta.appSecret, key);
+		const after = await lease('observer-2', { rate: 20 }, accounts.meta.appSecret, key);
 		expect(after.json).toEqual(expect.objectContaining({ holders: 1, share: 20 }));
-		await lease('observer', { rate: 20, release: true }, accounts.meta.appSecret, key);
+		await lease('observer-2', { rate: 20, release: true }, accounts.meta.appSecret, key);
 		expect(await executionCount(client, trigger.id)).toBe(0);
 	});
 });

@@ -189,6 +189,11 @@ describe('AdaptivePacer: one process', () => {
 		// Never above the configured rate, whatever the share says.
 		pacer.setShare(200);
 		expect(pacer.maxPace).toBeCloseTo(80 * (1 - PACER.margin), 5);
+		// Started at a third (Processes Sharing the Limit 3), the first share from the trigger sets the pace.
+		const third = new AdaptivePacer({ ratePerSecond: 80, processes: 3 }, clock);
+		expect(third.pace).toBeCloseTo((80 * (1 - PACER.margin)) / 3, 5);
+		third.setShare(80);
+		expect(third.pace).toBeCloseTo(80 * (1 - PACER.margin), 5);
 		// Back to a share, then the trigger is lost: the ceiling is the connection's, the pace stays and grows from there.
 		pacer.setShare(40);
 		pacer.setShare(undefined);

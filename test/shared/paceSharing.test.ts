@@ -9,9 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { LimiterRegistry, systemClock } from '../../nodes/shared/pacing';
-import { clearPaceLeases, HEARTBEAT_MS, LEASE_TTL_MS, paceLease } from '../../nodes/shared/paceSharing';
+import { clearPaceLeases, clearPaceWarnings, LEASE_TTL_MS, PaceShare, paceLease } from '../../nodes/shared/paceSharing';
 import { metaCloud } from '../../nodes/shared/providers/meta';
 import type { Transport } from '../../nodes/shared/transport';
+import { FakeClock } from '../helpers/fakeClock';
 
 const appSecret = 'pace-test-app-secret';
 const credentials = { accessToken: 'token', phoneNumberId: '106540352242922', wabaId: '1', appSecret, verifyToken: 'v' };
@@ -30,22 +31,47 @@ function lease(body: object, options: { secret?: string; now?: number; scope?: s
 	return { ...answer!, json: answer ? (JSON.parse(answer.body) as Record<string, unknown>) : {} };
 }
 
-const request = (holder: string, extra: object = {}) => ({ kind: 'pace-lease', connection: 'metaWhatsAppCloudApi:7', holder, rate: 80, ...extra });
+/** Each holder's requests carry an increasing sequence number. */
+const seqs = new Map<string, number>();
+const request = (holder: string, extra: object = {}) => {
+	const seq = (seqs.get(holder) ?? 0) + 1;
+	seqs.set(holder, seq);
+	return { kind: 'pace-lease', connection: 'metaWhatsAppCloudApi:7', holder, seq, rate: 80, ...extra };
+};
 
-beforeEach(() => clearPaceLeases());
+beforeEach(() => {
+	clearPaceLeases();
+	clearPaceWarnings();
+	seqs.clear();
+});
 
 describe('the trigger’s lease table', () => {
-	it('splits the rate between the processes holding a lease, and gives a share back at once on release', () => {
+	it('splits the rate between the processes holding a lease, holds a newcomer until the others have slowed down, and gives a share back on release', () => {
 		const now = Date.now();
-		expect(lease(request('a'), { now }).json).toMatchObject({ share: 80, holders: 1, startAfterMs: 0 });
-		// A newcomer waits until the others have learnt their smaller share (their next renewal).
-		const second = lease(request('b'), { now: now + 10 }).json;
-		expect(second).toMatchObject({ share: 40, holders: 2 });
-		expect(second.startAfterMs).toBeGreaterThan(HEARTBEAT_MS);
-		expect(lease(request('a'), { now: now + 20 }).json).toMatchObject({ share: 40, holders: 2, startAfterMs: 0 });
-		expect(lease(request('c'), { now: now + 30 }).json).toMatchObject({ share: 80 / 3, holders: 3 });
-		expect(lease(request('b', { release: true }), { now: now + 40 }).json).toMatchObject({ holders: 2 });
-		expect(lease(request('a'), { now: now + 50 }).json).toMatchObject({ share: 40, holders: 2 });
+		expect(lease(request('a'), { now }).json).toMatchObject({ share: 80, holders: 1, wait: false });
+		// A newcomer waits until every other holder has renewed since it joined (and so learnt its smaller share).
+		expect(lease(request('b'), { now: now + 10 }).json).toMatchObject({ share: 40, holders: 2, wait: true });
+		expect(lease(request('b'), { now: now + 60 }).json).toMatchObject({ wait: true });
+		expect(lease(request('a'), { now: now + 100 }).json).toMatchObject({ share: 40, holders: 2, wait: false });
+		expect(lease(request('b'), { now: now + 110 }).json).toMatchObject({ share: 40, wait: false });
+		expect(lease(request('c'), { now: now + 120 }).json).toMatchObject({ share: 80 / 3, holders: 3, wait: true });
+		expect(lease(request('b', { release: true }), { now: now + 130 }).json).toMatchObject({ holders: 2 });
+		expect(lease(request('a'), { now: now + 140 }).json).toMatchObject({ share: 40, holders: 2 });
+	});
+
+	it('changes nothing for a replayed or overtaken request, nor for anything after a release', () => {
+		const now = Date.now();
+		const first = request('a');
+		expect(lease(first, { now }).status).toBe(200);
+		lease(request('b'), { now });
+		// The same signed request again (a replay): refused, the lease table as it was.
+		expect(lease(first, { now: now + 5 }).status).toBe(409);
+		const releaseB = request('b', { release: true });
+		expect(lease(releaseB, { now: now + 10 }).json).toMatchObject({ holders: 1 });
+		expect(lease(releaseB, { now: now + 20 }).status).toBe(409);
+		// A renewal that arrives after the holder's release (overtaken on the way) does not bring it back.
+		expect(lease(request('b'), { now: now + 30 }).status).toBe(409);
+		expect(lease(request('a'), { now: now + 40 }).json).toMatchObject({ share: 80, holders: 1 });
 	});
 
 	it('lets a lease that is not renewed lapse: a worker that died hands its share over', () => {
@@ -68,17 +94,16 @@ describe('the trigger’s lease table', () => {
 		const forged = lease(request('x'), { secret: 'another-app-secret', now });
 		expect(forged.status).toBe(401);
 		expect(forged.reason).toMatch(/pace lease signature does not match/);
-		const stale = lease(request('y'), { now: now - 10 * 60_000 });
-		expect(stale.status).toBe(200); // signed and checked at the same (old) time: accepted then
 		const text = JSON.stringify(request('z'));
-		const old = paceLease('wf1', metaCloud, credentials, signed(text, appSecret, now - 10 * 60_000), Buffer.from(text), now);
+		// Signed more than 30 s ago: refused.
+		const old = paceLease('wf1', metaCloud, credentials, signed(text, appSecret, now - 60_000), Buffer.from(text), now);
 		expect(old).toMatchObject({ status: 401, reason: expect.stringMatching(/too old/) });
 		const unsigned = paceLease('wf1', metaCloud, credentials, { 'x-wa-pace-signature': 'v1=00' }, Buffer.from(text), now);
 		expect(unsigned?.status).toBe(401);
-		for (const bad of [{ ...request('m'), rate: 0 }, { ...request('m'), kind: 'ask-register' }, { ...request('m'), holder: 5 }]) {
+		for (const bad of [{ ...request('m'), rate: 0 }, { ...request('m'), kind: 'ask-register' }, { ...request('m'), holder: 5 }, { ...request('m'), seq: 'x' }]) {
 			expect(lease(bad, { now }).status).toBe(400);
 		}
-		expect(lease({ ...request('a') }, { now: now + 1 }).json).toMatchObject({ share: 80, holders: 1 });
+		expect(lease(request('a'), { now: now + 1 }).json).toMatchObject({ share: 80, holders: 1 });
 	});
 
 	it('leaves every other request to the provider’s verification', () => {
@@ -169,7 +194,7 @@ describe('processes sharing a connection through the trigger', () => {
 			await held.ready;
 			expect(held.pacer.maxPace).toBeCloseTo(80 * 0.99);
 			expect(warnings).toHaveLength(1);
-			expect(warnings[0]).toMatch(/HTTP 404: activate the workflow/);
+			expect(warnings[0]).toMatch(/HTTP 404: activate the trigger's workflow, and use its Production URL/);
 			held.release();
 			const forged = new LimiterRegistry().use('metaWhatsAppCloudApi:7', { ratePerSecond: 80 }, 0, systemClock, {
 				url: trigger.url,
@@ -185,5 +210,75 @@ describe('processes sharing a connection through the trigger', () => {
 		} finally {
 			await trigger.close();
 		}
+	});
+});
+
+describe('a holder’s view of its share (scripted trigger answers, virtual time)', () => {
+	/** A transport answering with the given shares in turn (and recording the requests). */
+	function scripted(answers: Array<number | { status: number; body: string }>) {
+		const bodies: Array<Record<string, unknown>> = [];
+		const transport: Transport = async (options) => {
+			bodies.push(JSON.parse(String(options.body)) as Record<string, unknown>);
+			const next = answers.length > 1 ? answers.shift()! : answers[0];
+			if (typeof next === 'number') {
+				return { kind: 'response', response: { statusCode: 200, headers: {}, body: JSON.stringify({ share: next, holders: Math.round(80 / next), wait: false, heartbeatMs: 250, instance: 'main-1' }) } };
+			}
+			return { kind: 'response', response: { statusCode: next.status, headers: {}, body: next.body } };
+		};
+		return { transport, bodies };
+	}
+
+	it('takes a smaller share at once and a larger one only when a second answer confirms it', async () => {
+		const clock = new FakeClock();
+		const { transport } = scripted([80, 40, 80, 80, 80]);
+		const shares: Array<number | undefined> = [];
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/x/whatsapp', secret: appSecret, connection: 'c', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		await clock.run(share.join());
+		expect(shares).toEqual([80]);
+		await clock.run(clock.sleep(3 * 250 + 10));
+		// 80 → 40 at once; the first 80 after it is not taken, the second one is.
+		expect(shares).toEqual([80, 40, 80]);
+		share.release();
+		await clock.run(clock.sleep(600));
+	});
+
+	it('never asks again where something else than a WhatsApp trigger answers (an n8n Webhook node would start an execution each time)', async () => {
+		const clock = new FakeClock();
+		const { transport, bodies } = scripted([{ status: 200, body: '{"message":"Workflow was started"}' }]);
+		const warnings: string[] = [];
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/y', secret: appSecret, connection: 'c2', rate: 80, transport, clock, onShare: () => undefined, warn: (m) => warnings.push(m) });
+		await clock.run(share.join());
+		await clock.run(clock.sleep(20_000));
+		expect(bodies).toHaveLength(1);
+		expect(warnings).toEqual([expect.stringMatching(/did not answer as a WhatsApp trigger/)]);
+		share.release();
+	});
+
+	it('sends its release after a renewal still on its way, with a higher sequence number', async () => {
+		const clock = new FakeClock();
+		const bodies: Array<Record<string, unknown>> = [];
+		let answerRenewal: (() => void) | undefined;
+		const transport: Transport = async (options) => {
+			const body = JSON.parse(String(options.body)) as Record<string, unknown>;
+			bodies.push(body);
+			if (body.seq === 2) await new Promise<void>((resolve) => (answerRenewal = resolve));
+			return { kind: 'response', response: { statusCode: 200, headers: {}, body: JSON.stringify({ share: 80, holders: 1, wait: false, heartbeatMs: 250, instance: 'main-1' }) } };
+		};
+		const shares: Array<number | undefined> = [];
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/z/whatsapp', secret: appSecret, connection: 'c3', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		await clock.run(share.join());
+		await clock.run(clock.sleep(260)); // the renewal (seq 2) is on its way
+		share.release();
+		await clock.run(clock.sleep(10));
+		expect(bodies.map((b) => b.seq)).toEqual([1, 2]);
+		answerRenewal!();
+		await clock.run(clock.sleep(10));
+		expect(bodies.map((b) => [b.seq, b.release === true])).toEqual([
+			[1, false],
+			[2, false],
+			[3, true],
+		]);
+		// The renewal's answer came after the release: nothing more is applied.
+		expect(shares).toEqual([80]);
 	});
 });

@@ -34,6 +34,8 @@ export interface SignedHop {
 	/** What is signed ("answer"), and who sends it, for the refusal reasons. */
 	what: string;
 	from: string;
+	/** How far a request's timestamp may be from now (default 5 minutes). */
+	maxSkewMs?: number;
 }
 
 /** Trigger → Send WhatsApp: an answer (and Send → trigger: a question's registration). */
@@ -77,7 +79,7 @@ export function verifyForward(
 	const signature = headerValue(headers, hop.signatureHeader);
 	const timestamp = headerValue(headers, hop.timestampHeader);
 	if (!signature || !timestamp || !/^\d{1,12}$/.test(timestamp)) return `no ${hop.what} signature (not sent by ${hop.from})`;
-	if (Math.abs(now - Number(timestamp) * 1000) > MAX_SKEW_MS) return `the ${hop.what} signature is too old`;
+	if (Math.abs(now - Number(timestamp) * 1000) > (hop.maxSkewMs ?? MAX_SKEW_MS)) return `the ${hop.what} signature is too old`;
 	if (!safeEqual(signature, `v1=${mac(askKey(providerSecret, hop), timestamp, body)}`)) {
 		return `the ${hop.what} signature does not match (the other node's connection is of another account, or the request is forged)`;
 	}
