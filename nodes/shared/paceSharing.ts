@@ -38,6 +38,8 @@ export const HEARTBEAT_MS = 250;
 export const LEASE_TTL_MS = 1500;
 /** A newcomer asks this often whether the others have slowed down for it... */
 const JOIN_POLL_MS = 50;
+/** ...then gives the others' answers a moment to arrive... */
+const JOIN_SETTLE_MS = 20;
 /** ...and starts anyway after this long (a holder that does not renew loses its lease soon after). */
 const JOIN_WAIT_MS = 1500;
 /** While the trigger cannot be used, how often a holder asks again. */
@@ -225,10 +227,13 @@ export class PaceShare {
 		const { clock } = this.options;
 		const started = clock.now();
 		let answer = await this.ask(false);
+		const waited = answer?.wait === true;
 		while (answer?.wait && !this.released && clock.now() - started < JOIN_WAIT_MS) {
 			await clock.sleep(JOIN_POLL_MS);
 			answer = await this.ask(false);
 		}
+		// The others' answers (their smaller share) may still be on their way to them.
+		if (waited) await clock.sleep(JOIN_SETTLE_MS);
 		void this.renew();
 	}
 
