@@ -12,7 +12,8 @@
  *
  * Never more than the limit at the provider: a smaller share applies to the holder's very next send;
  * a newcomer starts only once every other holder has renewed since it joined (so they have slowed
- * down); a larger share is taken only when a second answer, a heartbeat later, confirms it.
+ * down); a larger share is taken at once when a holder gave its share back, otherwise only when a
+ * second answer, a heartbeat later, confirms it.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -32,20 +33,25 @@ export const PACE_HOP: SignedHop = {
 	maxSkewMs: 30_000,
 };
 
-/** How often a holder renews its lease (and learns its share). */
-export const HEARTBEAT_MS = 250;
+/**
+ * How often a holder renews its lease (and learns its share). Each renewal is one webhook request to
+ * n8n's main instance, which under n8n 2.40's default expression engine costs it about a tenth of a
+ * second of CPU (isolates; BENCHMARKS.md, *Trigger*): once a second keeps that to a tenth of a core
+ * per sending worker.
+ */
+export const HEARTBEAT_MS = 1000;
 /** A lease not renewed for this long is gone: its share goes to the others. */
-export const LEASE_TTL_MS = 1500;
+export const LEASE_TTL_MS = 3500;
 /** A newcomer asks this often whether the others have slowed down for it... */
-const JOIN_POLL_MS = 50;
+const JOIN_POLL_MS = 100;
 /** ...then gives the others' answers a moment to arrive... */
 const JOIN_SETTLE_MS = 20;
 /** ...and starts anyway after this long (a holder that does not renew loses its lease soon after). */
-const JOIN_WAIT_MS = 1500;
+const JOIN_WAIT_MS = 3000;
 /** While the trigger cannot be used, how often a holder asks again. */
 const RETRY_MS = 5000;
 /** How long a lease request may take before the holder sends on its own. */
-const REQUEST_TIMEOUT_MS = 1000;
+const REQUEST_TIMEOUT_MS = 2000;
 /** An execution sending fewer messages takes no lease (no round trip to the trigger for a reply or two). */
 export const LEASE_MIN_ITEMS = 10;
 /** Bounds on what an (authenticated) caller can make the trigger keep. */
@@ -80,6 +86,8 @@ export interface PaceLeaseAnswer {
 	heartbeatMs: number;
 	/** The n8n process that keeps the leases. */
 	instance: string;
+	/** A holder gave its share back since this one's last renewal (and none lapsed): a larger share may be taken at once. */
+	released?: boolean;
 }
 
 interface Lease {
@@ -89,7 +97,10 @@ interface Lease {
 }
 
 /** Per trigger workflow and connection: the live leases, and every holder's last sequence number (replays). */
-const tables = new Map<string, { live: Map<string, Lease>; known: Map<string, { seq: number; released: boolean; forgetAt: number }> }>();
+const tables = new Map<
+	string,
+	{ live: Map<string, Lease>; known: Map<string, { seq: number; released: boolean; forgetAt: number }>; releasedAt: number; lapsedAt: number }
+>();
 
 /** Forgets every lease (tests; a restart does the same). */
 export function clearPaceLeases(): void {
@@ -151,11 +162,15 @@ export function paceLease(
 			for (const [other, { live }] of tables) if (![...live.values()].some((lease) => lease.until > now)) tables.delete(other);
 			if (tables.size >= MAX_CONNECTIONS) return json(429, { error: 'Too many connections share their pace here' });
 		}
-		table = { live: new Map(), known: new Map() };
+		table = { live: new Map(), known: new Map(), releasedAt: 0, lapsedAt: 0 };
 		tables.set(key, table);
 	}
 	const { live, known } = table;
-	for (const [holder, lease] of live) if (lease.until <= now) live.delete(holder);
+	for (const [holder, lease] of live) {
+		if (lease.until > now) continue;
+		live.delete(holder);
+		table.lapsedAt = now;
+	}
 	for (const [holder, seen] of known) if (seen.forgetAt <= now && !live.has(holder)) known.delete(holder);
 	const seen = known.get(request.holder);
 	// A replay (or a request overtaken by a newer one) and anything after a release change nothing.
@@ -164,13 +179,16 @@ export function paceLease(
 	if (!request.release && !current && (live.size >= MAX_HOLDERS || known.size >= MAX_KNOWN)) return json(429, { error: 'Too many processes share this pace' });
 	// Remembered for as long as a signature of it is accepted.
 	known.set(request.holder, { seq: request.seq, released: request.release === true, forgetAt: now + (PACE_HOP.maxSkewMs ?? 30_000) + 1000 });
-	if (request.release) live.delete(request.holder);
-	else live.set(request.holder, { until: now + LEASE_TTL_MS, joinedAt: current?.joinedAt ?? now, seenAt: now });
+	if (request.release) {
+		if (live.delete(request.holder)) table.releasedAt = now;
+	} else live.set(request.holder, { until: now + LEASE_TTL_MS, joinedAt: current?.joinedAt ?? now, seenAt: now });
 	const mine = live.get(request.holder);
 	// A newcomer waits until every other holder has renewed since it joined: they have slowed down for it.
 	const wait = mine !== undefined && [...live.entries()].some(([holder, lease]) => holder !== request.holder && lease.seenAt < mine.joinedAt);
 	const holders = Math.max(1, live.size);
-	const answer: PaceLeaseAnswer = { share: Number(request.rate) / holders, holders, wait, heartbeatMs: HEARTBEAT_MS, instance: INSTANCE };
+	// Since this holder's last renewal a holder said it stopped, and none just vanished: its share is free now.
+	const released = current !== undefined && table.releasedAt >= current.seenAt && table.lapsedAt < current.seenAt;
+	const answer: PaceLeaseAnswer = { share: Number(request.rate) / holders, holders, wait, heartbeatMs: HEARTBEAT_MS, instance: INSTANCE, released };
 	return json(200, answer);
 }
 
@@ -284,7 +302,14 @@ export class PaceShare {
 		else {
 			const parsed = (typeof result.response.body === 'string' ? safeParse(result.response.body) : result.response.body) as Partial<PaceLeaseAnswer> | undefined;
 			if (parsed && Number(parsed.share) > 0 && typeof parsed.instance === 'string') {
-				answer = { share: Number(parsed.share), holders: Number(parsed.holders) || 1, wait: parsed.wait === true, heartbeatMs: Number(parsed.heartbeatMs) || HEARTBEAT_MS, instance: parsed.instance };
+				answer = {
+					share: Number(parsed.share),
+					holders: Number(parsed.holders) || 1,
+					wait: parsed.wait === true,
+					heartbeatMs: Number(parsed.heartbeatMs) || HEARTBEAT_MS,
+					instance: parsed.instance,
+					released: parsed.released === true,
+				};
 			} else {
 				// Something else answers there (n8n's Webhook node would start an execution each time): never asked again.
 				this.gaveUp = true;
@@ -311,10 +336,13 @@ export class PaceShare {
 		if (this.instance !== undefined && answer.instance !== this.instance) {
 			this.tell('its answers come from more than one n8n process (multi-main, separate webhook processes, or the main instance restarted): each keeps its own leases, so the shares can add up to more than the limit. Point Pace Sharing URL at one instance');
 		}
+		const sameTrigger = this.instance === undefined || this.instance === answer.instance;
 		this.instance = answer.instance;
-		// A smaller share applies at once; a larger one once a second answer confirms it (a restarted trigger, a
-		// lease that lapsed while its worker was busy: the others may not have slowed down yet).
-		const share = this.applied === 0 ? answer.share : answer.share <= this.applied ? answer.share : Math.min(answer.share, this.lastAnswered);
+		// A smaller share applies at once; a larger one too when a holder gave its share back (it stopped sending),
+		// otherwise once a second answer confirms it (a restarted trigger, a lease that lapsed while its worker was
+		// busy: the others may not have slowed down yet).
+		const confirmed = answer.share <= this.lastAnswered || (answer.released === true && sameTrigger);
+		const share = this.applied === 0 || answer.share <= this.applied ? answer.share : confirmed ? answer.share : this.applied;
 		this.lastAnswered = answer.share;
 		if (share !== this.applied) {
 			this.applied = share;

@@ -11,7 +11,7 @@ const crypto = require('crypto');
 const { spawnSync } = require('child_process');
 
 const h = require('../host/n8n.js');
-const { repoRoot, PKG, META, N8N_ENV, run: runOptions } = require('./options.js');
+const { repoRoot, PKG, META, N8N_ENV, TRIGGER_TYPE_VERSION, run: runOptions } = require('./options.js');
 
 const problems = [];
 const problem = (message) => {
@@ -110,6 +110,27 @@ async function metaCredential(client, sb, name = 'Bench Meta', extra = {}) {
 			...extra,
 		},
 	});
+}
+
+/** A workflow of one WhatsApp trigger (Meta, not registering its URL with Meta) with the given options. */
+function triggerWorkflow(name, cred, webhookId, triggerOptions = {}) {
+	return {
+		name,
+		nodes: [
+			{
+				id: crypto.randomUUID(),
+				name: 'WhatsApp Trigger',
+				type: `${PKG}.whatsAppProvidersTrigger`,
+				typeVersion: TRIGGER_TYPE_VERSION,
+				position: [0, 0],
+				webhookId,
+				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, triggerOptions },
+				credentials: { [META]: { id: cred.id, name: cred.name } },
+			},
+		],
+		connections: {},
+		settings: { executionOrder: 'v1' },
+	};
 }
 
 /** Manual Trigger → Code (n items, each a distinct message) → the node under test. */
@@ -324,6 +345,7 @@ module.exports = {
 	bootN8n,
 	memorySampler,
 	metaCredential,
+	triggerWorkflow,
 	sendWorkflow,
 	ourSender,
 	httpSender,

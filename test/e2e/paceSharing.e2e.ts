@@ -10,7 +10,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import * as host from '../../scripts/host/n8n';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts, connections } from '../helpers/fixtures';
-import { activate, createConnections, executionCount, META, n8n, SEND_TYPE, sleep, triggerWorkflow, type ConnectionIds } from './session';
+import { activate, broadcastWorkflow, createConnections, executionCount, META, n8n, sleep, triggerWorkflow, type ConnectionIds } from './session';
 
 const { client } = n8n();
 let sb: Sandbox;
@@ -76,31 +76,14 @@ describe('the trigger keeps a connection’s pace leases', () => {
 		});
 		const key = `${META}:${String(connection.id)}`;
 		const count = 60;
-		const saved = await host.importWorkflow(client, {
-			name: `e2e pace shared send ${randomUUID().slice(0, 8)}`,
-			nodes: [
-				{ id: randomUUID(), name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-				{
-					id: randomUUID(),
-					name: 'Customers',
-					type: 'n8n-nodes-base.code',
-					typeVersion: 2,
-					position: [240, 0],
-					parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: { to: '+1555200' + String(i).padStart(4, '0') } }));` },
-				},
-				{
-					id: randomUUID(),
-					name: 'Send WhatsApp',
-					type: SEND_TYPE,
-					typeVersion: 1,
-					position: [480, 0],
-					parameters: { authentication: META, operation: 'send', to: '={{ $json.to }}', messageType: 'text', text: 'Pace shared' },
-					credentials: { [META]: { id: String(connection.id), name: 'Meta e2e pace shared' } },
-				},
-			],
-			connections: { Manual: { main: [[{ node: 'Customers', type: 'main', index: 0 }]] }, Customers: { main: [[{ node: 'Send WhatsApp', type: 'main', index: 0 }]] } },
-			settings: { executionOrder: 'v1' },
-		});
+		const saved = await host.importWorkflow(
+			client,
+			broadcastWorkflow(`e2e pace shared send ${randomUUID().slice(0, 8)}`, META, { id: String(connection.id), name: 'Meta e2e pace shared' }, count, "{ to: '+1555200' + String(i).padStart(4, '0') }", {
+				to: '={{ $json.to }}',
+				messageType: 'text',
+				text: 'Pace shared',
+			}),
+		);
 		const running = host.runWorkflowManually(client, saved.id, { wait: true, timeoutMs: 60000 });
 		// Once the first messages arrive, the node holds its lease: a second holder gets half.
 		for (let i = 0; i < 200 && (await sentSoFar()) < 5; i++) await sleep(50);

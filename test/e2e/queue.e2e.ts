@@ -18,7 +18,7 @@ import { REDIS, redisAvailable, startRedis } from '../../scripts/host/redis';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { accounts } from '../helpers/fixtures';
 import { metaDelivery } from './deliveries';
-import { activate, executionCount, itemsOf, META, SEND_TYPE, SECRETS, sleep, triggerWorkflow } from './session';
+import { activate, broadcastWorkflow, executionCount, itemsOf, META, SECRETS, sleep, triggerWorkflow } from './session';
 
 const HAVE_REDIS = redisAvailable();
 const REQUIRED = Boolean(process.env.CI) || process.env.E2E_QUEUE === '1';
@@ -136,34 +136,14 @@ describeQueue('queue mode (Redis, main instance, worker)', () => {
 	it('a broadcast runs on the worker: every message sent once, one output item each, in order', async () => {
 		const count = 60;
 		const connection = provisioned.credentials[META];
-		const saved = await host.importWorkflow(client, {
-			name: 'e2e queue broadcast',
-			nodes: [
-				{ id: randomUUID(), name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-				{
-					id: randomUUID(),
-					name: 'Customers',
-					type: 'n8n-nodes-base.code',
-					typeVersion: 2,
-					position: [240, 0],
-					parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: { to: '+1415555' + String(1000 + i), text: 'Sale starts now #' + i } }));` },
-				},
-				{
-					id: randomUUID(),
-					name: 'Send WhatsApp',
-					type: SEND_TYPE,
-					typeVersion: 1,
-					position: [480, 0],
-					parameters: { authentication: META, operation: 'send', to: '={{ $json.to }}', messageType: 'text', text: '={{ $json.text }}' },
-					credentials: { [META]: { id: connection.id, name: connection.name } },
-				},
-			],
-			connections: {
-				Manual: { main: [[{ node: 'Customers', type: 'main', index: 0 }]] },
-				Customers: { main: [[{ node: 'Send WhatsApp', type: 'main', index: 0 }]] },
-			},
-			settings: { executionOrder: 'v1' },
-		});
+		const saved = await host.importWorkflow(
+			client,
+			broadcastWorkflow('e2e queue broadcast', META, connection, count, "{ to: '+1415555' + String(1000 + i), text: 'Sale starts now #' + i }", {
+				to: '={{ $json.to }}',
+				messageType: 'text',
+				text: '={{ $json.text }}',
+			}),
+		);
 		const execution = await host.runWorkflowManually(client, saved.id, { wait: true, timeoutMs: 90000 });
 		expect(execution.status).toBe('success');
 		expect(ranOnWorker(String(execution.id))).toBe(true);

@@ -76,6 +76,48 @@ export function sendWorkflow(name: string, type: string, connection: { id: strin
 	};
 }
 
+/**
+ * Manual Trigger → Code (`count` customers, `json` built by `item`, a JS expression of `i`) → Send WhatsApp
+ * (parameters) with the connection of `type`: a broadcast, one message per item.
+ */
+export function broadcastWorkflow(
+	name: string,
+	type: string,
+	connection: { id: string; name: string },
+	count: number,
+	item: string,
+	parameters: Record<string, unknown>,
+): Workflow {
+	return {
+		name,
+		nodes: [
+			{ id: randomUUID(), name: 'Manual', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: position(0), parameters: {} },
+			{
+				id: randomUUID(),
+				name: 'Customers',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: position(1),
+				parameters: { jsCode: `return Array.from({ length: ${count} }, (_, i) => ({ json: ${item} }));` },
+			},
+			{
+				id: randomUUID(),
+				name: 'Send WhatsApp',
+				type: SEND_TYPE,
+				typeVersion: 1,
+				position: position(2),
+				parameters: { authentication: type, operation: 'send', ...parameters },
+				credentials: { [type]: { id: connection.id, name: connection.name } },
+			},
+		],
+		connections: {
+			Manual: { main: [[{ node: 'Customers', type: 'main', index: 0 }]] },
+			Customers: { main: [[{ node: 'Send WhatsApp', type: 'main', index: 0 }]] },
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
 /** WhatsApp Trigger (type, triggerOn) → No Operation "Received". Resolves with the trigger's production URL. */
 export function triggerWorkflow(
 	name: string,

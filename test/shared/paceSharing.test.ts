@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { LimiterRegistry, systemClock } from '../../nodes/shared/pacing';
-import { clearPaceLeases, clearPaceWarnings, LEASE_TTL_MS, PaceShare, paceLease } from '../../nodes/shared/paceSharing';
+import { clearPaceLeases, clearPaceWarnings, HEARTBEAT_MS, LEASE_TTL_MS, PaceShare, paceLease } from '../../nodes/shared/paceSharing';
 import { metaCloud } from '../../nodes/shared/providers/meta';
 import type { Transport } from '../../nodes/shared/transport';
 import { FakeClock } from '../helpers/fakeClock';
@@ -72,6 +72,19 @@ describe('the trigger’s lease table', () => {
 		// A renewal that arrives after the holder's release (overtaken on the way) does not bring it back.
 		expect(lease(request('b'), { now: now + 30 }).status).toBe(409);
 		expect(lease(request('a'), { now: now + 40 }).json).toMatchObject({ share: 80, holders: 1 });
+	});
+
+	it('tells the others when a holder gave its share back (they may take it at once), not when one vanished', () => {
+		const now = Date.now();
+		lease(request('a'), { now });
+		lease(request('b'), { now });
+		lease(request('c'), { now });
+		lease(request('c', { release: true }), { now: now + 100 });
+		expect(lease(request('a'), { now: now + 200 }).json).toMatchObject({ share: 40, released: true });
+		expect(lease(request('a'), { now: now + 300 }).json).toMatchObject({ share: 40, released: false });
+		lease(request('b'), { now: now + 400 });
+		// b stops renewing: its lease lapses; that is no release (b may still be sending, busy).
+		expect(lease(request('a'), { now: now + 400 + LEASE_TTL_MS + 1 }).json).toMatchObject({ share: 80, released: false });
 	});
 
 	it('lets a lease that is not renewed lapse: a worker that died hands its share over', () => {
@@ -236,11 +249,28 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/x/whatsapp', secret: appSecret, connection: 'c', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
 		await clock.run(share.join());
 		expect(shares).toEqual([80]);
-		await clock.run(clock.sleep(3 * 250 + 10));
+		await clock.run(clock.sleep(3 * HEARTBEAT_MS + 10));
 		// 80 → 40 at once; the first 80 after it is not taken, the second one is.
 		expect(shares).toEqual([80, 40, 80]);
 		share.release();
-		await clock.run(clock.sleep(600));
+		await clock.run(clock.sleep(2 * HEARTBEAT_MS));
+	});
+
+	it('takes a larger share at once when the trigger says a holder gave its share back', async () => {
+		const clock = new FakeClock();
+		const answers = [40, 40];
+		const transport: Transport = async () => {
+			const share = answers.length > 0 ? answers.shift()! : 80;
+			const released = share === 80;
+			return { kind: 'response', response: { statusCode: 200, headers: {}, body: JSON.stringify({ share, holders: 80 / share, wait: false, heartbeatMs: 1000, instance: 'main-1', released }) } };
+		};
+		const shares: Array<number | undefined> = [];
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/r/whatsapp', secret: appSecret, connection: 'c4', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		await clock.run(share.join());
+		await clock.run(clock.sleep(2 * HEARTBEAT_MS + 10));
+		expect(shares).toEqual([40, 80]);
+		share.release();
+		await clock.run(clock.sleep(2 * HEARTBEAT_MS));
 	});
 
 	it('never asks again where something else than a WhatsApp trigger answers (an n8n Webhook node would start an execution each time)', async () => {
@@ -268,7 +298,7 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 		const shares: Array<number | undefined> = [];
 		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/z/whatsapp', secret: appSecret, connection: 'c3', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
 		await clock.run(share.join());
-		await clock.run(clock.sleep(260)); // the renewal (seq 2) is on its way
+		await clock.run(clock.sleep(HEARTBEAT_MS + 10)); // the renewal (seq 2) is on its way
 		share.release();
 		await clock.run(clock.sleep(10));
 		expect(bodies.map((b) => b.seq)).toEqual([1, 2]);

@@ -262,24 +262,7 @@ const queueMode = {
 			if (variants.some((v) => v.sharing)) {
 				// The trigger the workers share the pace through: active on the main instance, a connection of the same account.
 				const webhookId = crypto.randomUUID();
-				const { PKG, META, TRIGGER_TYPE_VERSION } = require('../options.js');
-				const trigger = await h.importWorkflow(client, {
-					name: 'Bench: pace sharing trigger',
-					nodes: [
-						{
-							id: crypto.randomUUID(),
-							name: 'WhatsApp Trigger',
-							type: `${PKG}.whatsAppProvidersTrigger`,
-							typeVersion: TRIGGER_TYPE_VERSION,
-							position: [0, 0],
-							webhookId,
-							parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false },
-							credentials: { [META]: { id: cred.id, name: cred.name } },
-						},
-					],
-					connections: {},
-					settings: { executionOrder: 'v1' },
-				});
+				const trigger = await h.importWorkflow(client, ctx.triggerWorkflow('Bench: pace sharing trigger', cred, webhookId));
 				await h.activateWorkflow(client, trigger.id);
 				const url = `${main.url.replace(/\/+$/, '')}/webhook/${webhookId}/whatsapp`;
 				sharingCred = await ctx.metaCredential(client, ctx.sb, 'Bench Meta (queue, pace shared)', { paceSharingUrl: url });
@@ -315,7 +298,7 @@ const queueMode = {
 		return [
 			`Queue mode: Redis, a main instance and one worker per execution (\`N8N_CONCURRENCY_PRODUCTION_LIMIT=1\`, manual executions offloaded to the workers), each execution ${rows[0]?.count / rows[0]?.executions || ''} messages through the same Meta connection at its defaults, ` +
 				`started at the same moment, against each limiter shape at ${LIMIT}/s with ${LATENCY_MS} ms latency. Without a Pace Sharing URL the workers share no state: each adapts to the provider's answers (rows with Processes Sharing the Limit set to the number of workers start each at its share). ` +
-				"With the connection's Pace Sharing URL (the rows that say so), an active WhatsApp trigger on the main instance gives each worker its share of the limit (leases renewed every 250 ms; a finished worker's share goes to the others at once). " +
+				"With the connection's Pace Sharing URL (the rows that say so), an active WhatsApp trigger on the main instance gives each worker its share of the limit (leases renewed every second; a finished worker's share goes to the others within a second). " +
 				'Targets: together ≥ 0.90 of the limit, 429s ≤ 3 % of attempts, nothing lost or duplicated, no error items.',
 			'',
 			...table(rows),

@@ -5,33 +5,11 @@
  * in a full run, in n8ns with the other expression engine settings (after the main instance stopped).
  */
 const crypto = require('crypto');
-const { SHORT, SIZES, CONCURRENCIES, PKG, META, TRIGGER_TYPE_VERSION } = require('../options.js');
-const { h, noteLoad, problem, log, sleep, round, median, bootN8n, metaCredential, resetSandbox } = require('../harness.js');
+const { SHORT, SIZES, CONCURRENCIES } = require('../options.js');
+const { h, noteLoad, problem, log, sleep, round, median, bootN8n, metaCredential, triggerWorkflow, resetSandbox } = require('../harness.js');
 const { buildMetaPayload } = require('../../../sandbox/webhooks.js');
 const { runLoad } = require('../load.js');
 const { fmt } = require('../report.js');
-
-function triggerWorkflow(cred, webhookId) {
-	return {
-		name: 'Bench: WhatsApp Trigger (Meta)',
-		nodes: [
-			{
-				id: crypto.randomUUID(),
-				name: 'WhatsApp Trigger',
-				type: `${PKG}.whatsAppProvidersTrigger`,
-				typeVersion: TRIGGER_TYPE_VERSION,
-				position: [0, 0],
-				webhookId,
-				// The load sends one signed body over and over (as to the Webhook node): every copy must run,
-				// so Repeated Deliveries is set to Run Again here (the default would ignore the repeats).
-				parameters: { authentication: META, triggerOn: ['message'], registerWebhook: false, triggerOptions: { repeatedDeliveries: 'run' } },
-				credentials: { [META]: { id: cred.id, name: cred.name } },
-			},
-		],
-		connections: {},
-		settings: { executionOrder: 'v1' },
-	};
-}
 
 function plainWebhookWorkflow(webhookId, webhookPath) {
 	return {
@@ -70,7 +48,9 @@ const ROUNDS = SHORT ? 1 : 3;
 
 async function setUpTriggers(client, cred, baseUrl) {
 	const webhookId = crypto.randomUUID();
-	const ours = await h.importWorkflow(client, triggerWorkflow(cred, webhookId));
+	// The load sends one signed body over and over (as to the Webhook node): every copy must run, so
+	// Repeated Deliveries is set to Run Again here (the default would ignore the repeats).
+	const ours = await h.importWorkflow(client, triggerWorkflow('Bench: WhatsApp Trigger (Meta)', cred, webhookId, { repeatedDeliveries: 'run' }));
 	await h.activateWorkflow(client, ours.id);
 	const oursUrl = await h.waitForWebhook(baseUrl, `${webhookId}/whatsapp`);
 	const plainPath = 'bench-plain';
