@@ -71,11 +71,6 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 
 	// The connection's pace; with a Pace Sharing URL, workers take their share of it through the trigger.
 	const { paceSharingUrl, ...pacing } = pacingSettings(credentials, provider.defaultRatePerSecond, options.messagesPerSecond);
-	const sharingSecret = paceSharingUrl ? (provider.ask?.secret(credentials) ?? '') : '';
-	if (paceSharingUrl && !sharingSecret) {
-		const field = provider.ask?.secretField ?? 'secret';
-		this.logger.warn(`Send WhatsApp (${connectionName}): Pace Sharing URL not used: the connection has no ${field} to sign the leases with. Set ${field} on this connection and on the trigger's.`);
-	}
 	return await runItems(
 		this,
 		async (itemIndex) => {
@@ -112,10 +107,11 @@ export async function execute(this: IExecuteFunctions): Promise<INodeExecutionDa
 			// Executions sending through the same saved connection share its pace; the node can only lower it.
 			limiterKey: `${credentialType}:${node.credentials?.[credentialType]?.id ?? connectionName}`,
 			...pacing,
-			paceSharing: sharingSecret
+			paceSharing: paceSharingUrl
 				? {
 						url: paceSharingUrl,
-						secret: sharingSecret,
+						secret: provider.ask?.secret(credentials) ?? '',
+						secretName: provider.ask?.secretField ?? 'secret',
 						transport: createPlainTransport(this),
 						warn: (message: string) => this.logger.warn(`Send WhatsApp (${connectionName}): ${redact(message, secrets)}`),
 					}

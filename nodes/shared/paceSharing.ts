@@ -83,7 +83,6 @@ export interface PaceLeaseAnswer {
 	holders: number;
 	/** A newcomer waits (asks again shortly) until every other holder has renewed since it joined. */
 	wait: boolean;
-	heartbeatMs: number;
 	/** The n8n process that keeps the leases. */
 	instance: string;
 	/** A holder gave its share back since this one's last renewal (and none lapsed): a larger share may be taken at once. */
@@ -188,7 +187,7 @@ export function paceLease(
 	const holders = Math.max(1, live.size);
 	// Since this holder's last renewal a holder said it stopped, and none just vanished: its share is free now.
 	const released = current !== undefined && table.releasedAt >= current.seenAt && table.lapsedAt < current.seenAt;
-	const answer: PaceLeaseAnswer = { share: Number(request.rate) / holders, holders, wait, heartbeatMs: HEARTBEAT_MS, instance: INSTANCE, released };
+	const answer: PaceLeaseAnswer = { share: Number(request.rate) / holders, holders, wait, instance: INSTANCE, released };
 	return json(200, answer);
 }
 
@@ -196,8 +195,10 @@ export function paceLease(
 export interface PaceShareOptions {
 	/** The trigger's production URL (the connection's Pace Sharing URL). */
 	url: string;
-	/** The connection's secret the MAC is derived from. */
+	/** The connection's secret the MAC is derived from ('' when it has none: then no lease, and a warning naming `secretName`). */
 	secret: string;
+	/** What the connection calls that secret (App Secret, Auth Token). */
+	secretName: string;
 	connection: string;
 	rate: number;
 	transport: Transport;
@@ -242,7 +243,11 @@ export class PaceShare {
 
 	/** Takes the lease; resolves when this process may send (the others have slowed down). Never throws. */
 	async join(): Promise<void> {
-		const { clock } = this.options;
+		const { clock, secret, secretName } = this.options;
+		if (!secret) {
+			this.tell(`the connection has no ${secretName} to sign the leases with. Set ${secretName} on this connection and on the trigger's`);
+			return;
+		}
 		const started = clock.now();
 		let answer = await this.ask(false);
 		const waited = answer?.wait === true;
@@ -306,7 +311,6 @@ export class PaceShare {
 					share: Number(parsed.share),
 					holders: Number(parsed.holders) || 1,
 					wait: parsed.wait === true,
-					heartbeatMs: Number(parsed.heartbeatMs) || HEARTBEAT_MS,
 					instance: parsed.instance,
 					released: parsed.released === true,
 				};

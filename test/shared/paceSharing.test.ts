@@ -173,7 +173,7 @@ describe('processes sharing a connection through the trigger', () => {
 	it('each takes its share before its first send, the others slow down, and a finished one hands its share back', async () => {
 		const trigger = await triggerStandIn();
 		const warnings: string[] = [];
-		const sharing = { url: trigger.url, secret: appSecret, transport: fetchTransport, warn: (m: string) => warnings.push(m) };
+		const sharing = { url: trigger.url, secret: appSecret, secretName: 'App Secret', transport: fetchTransport, warn: (m: string) => warnings.push(m) };
 		const worker1 = new LimiterRegistry();
 		const worker2 = new LimiterRegistry();
 		try {
@@ -204,7 +204,7 @@ describe('processes sharing a connection through the trigger', () => {
 		const warnings: string[] = [];
 		const registry = new LimiterRegistry();
 		try {
-			const held = registry.use('metaWhatsAppCloudApi:7', { ratePerSecond: 80 }, 0, systemClock, { url: trigger.url, secret: appSecret, transport: fetchTransport, warn: (m) => warnings.push(m) });
+			const held = registry.use('metaWhatsAppCloudApi:7', { ratePerSecond: 80 }, 0, systemClock, { url: trigger.url, secret: appSecret, secretName: 'App Secret', transport: fetchTransport, warn: (m) => warnings.push(m) });
 			await held.ready;
 			expect(held.pacer.maxPace).toBeCloseTo(80 * 0.99);
 			expect(warnings).toHaveLength(1);
@@ -212,7 +212,7 @@ describe('processes sharing a connection through the trigger', () => {
 			held.release();
 			const forged = new LimiterRegistry().use('metaWhatsAppCloudApi:7', { ratePerSecond: 80 }, 0, systemClock, {
 				url: trigger.url,
-				secret: 'another-app-secret',
+				secret: 'another-app-secret', secretName: 'App Secret',
 				transport: fetchTransport,
 				warn: (m) => warnings.push(m),
 			});
@@ -246,7 +246,7 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 		const clock = new FakeClock();
 		const { transport } = scripted([80, 40, 80, 80, 80]);
 		const shares: Array<number | undefined> = [];
-		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/x/whatsapp', secret: appSecret, connection: 'c', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/x/whatsapp', secret: appSecret, secretName: 'App Secret', connection: 'c', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
 		await clock.run(share.join());
 		expect(shares).toEqual([80]);
 		await clock.run(clock.sleep(3 * HEARTBEAT_MS + 10));
@@ -265,7 +265,7 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 			return { kind: 'response', response: { statusCode: 200, headers: {}, body: JSON.stringify({ share, holders: 80 / share, wait: false, heartbeatMs: 1000, instance: 'main-1', released }) } };
 		};
 		const shares: Array<number | undefined> = [];
-		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/r/whatsapp', secret: appSecret, connection: 'c4', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/r/whatsapp', secret: appSecret, secretName: 'App Secret', connection: 'c4', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
 		await clock.run(share.join());
 		await clock.run(clock.sleep(2 * HEARTBEAT_MS + 10));
 		expect(shares).toEqual([40, 80]);
@@ -273,11 +273,23 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 		await clock.run(clock.sleep(2 * HEARTBEAT_MS));
 	});
 
+	it('takes no lease, and says which field is missing, when the connection has no secret to sign with', async () => {
+		const clock = new FakeClock();
+		const { transport, bodies } = scripted([80]);
+		const warnings: string[] = [];
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/n/whatsapp', secret: '', secretName: 'Auth Token', connection: 'c5', rate: 20, transport, clock, onShare: () => undefined, warn: (m) => warnings.push(m) });
+		await clock.run(share.join());
+		await clock.run(clock.sleep(10 * HEARTBEAT_MS));
+		expect(bodies).toHaveLength(0);
+		expect(warnings).toEqual([expect.stringMatching(/no Auth Token to sign the leases with\. Set Auth Token on this connection and on the trigger's/)]);
+		share.release();
+	});
+
 	it('never asks again where something else than a WhatsApp trigger answers (an n8n Webhook node would start an execution each time)', async () => {
 		const clock = new FakeClock();
 		const { transport, bodies } = scripted([{ status: 200, body: '{"message":"Workflow was started"}' }]);
 		const warnings: string[] = [];
-		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/y', secret: appSecret, connection: 'c2', rate: 80, transport, clock, onShare: () => undefined, warn: (m) => warnings.push(m) });
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/y', secret: appSecret, secretName: 'App Secret', connection: 'c2', rate: 80, transport, clock, onShare: () => undefined, warn: (m) => warnings.push(m) });
 		await clock.run(share.join());
 		await clock.run(clock.sleep(20_000));
 		expect(bodies).toHaveLength(1);
@@ -296,7 +308,7 @@ describe('a holder’s view of its share (scripted trigger answers, virtual time
 			return { kind: 'response', response: { statusCode: 200, headers: {}, body: JSON.stringify({ share: 80, holders: 1, wait: false, heartbeatMs: 250, instance: 'main-1' }) } };
 		};
 		const shares: Array<number | undefined> = [];
-		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/z/whatsapp', secret: appSecret, connection: 'c3', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
+		const share = new PaceShare({ url: 'http://127.0.0.1:1/webhook/z/whatsapp', secret: appSecret, secretName: 'App Secret', connection: 'c3', rate: 80, transport, clock, onShare: (s) => shares.push(s), warn: () => undefined });
 		await clock.run(share.join());
 		await clock.run(clock.sleep(HEARTBEAT_MS + 10)); // the renewal (seq 2) is on its way
 		share.release();
